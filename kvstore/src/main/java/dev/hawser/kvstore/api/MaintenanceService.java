@@ -1,0 +1,115 @@
+package dev.hawser.kvstore.api;
+
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.mvcc.HashResult;
+import dev.hawser.kvstore.mvcc.MvccException;
+import dev.hawser.kvstore.raft.MemberIds;
+import dev.hawser.kvstore.raft.RaftNode;
+import dev.hawser.proto.etcdserverpb.AlarmRequest;
+import dev.hawser.proto.etcdserverpb.AlarmResponse;
+import dev.hawser.proto.etcdserverpb.DefragmentRequest;
+import dev.hawser.proto.etcdserverpb.DefragmentResponse;
+import dev.hawser.proto.etcdserverpb.HashKVRequest;
+import dev.hawser.proto.etcdserverpb.HashKVResponse;
+import dev.hawser.proto.etcdserverpb.HashRequest;
+import dev.hawser.proto.etcdserverpb.HashResponse;
+import dev.hawser.proto.etcdserverpb.MaintenanceGrpc;
+import dev.hawser.proto.etcdserverpb.StatusRequest;
+import dev.hawser.proto.etcdserverpb.StatusResponse;
+import io.grpc.stub.StreamObserver;
+
+import java.util.concurrent.Executor;
+
+/** etcd's Maintenance service: local answers about this member, no consensus needed. */
+public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+    /** The etcd API level Hawser implements; clients use it for feature checks. */
+    public static final String API_VERSION = "3.5.0";
+
+    private final RaftNode raft;
+    private final Headers headers;
+    private final String clusterToken;
+    private final long quotaBytes;
+    private final Executor executor;
+
+    public MaintenanceService(RaftNode raft, Headers headers, String clusterToken, long quotaBytes, Executor executor) {
+        this.raft = raft;
+        this.headers = headers;
+        this.clusterToken = clusterToken;
+        this.quotaBytes = quotaBytes;
+        this.executor = executor;
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
+        long rev = raft.stateMachine().read(kv -> kv.rev());
+        String leader = raft.leaderName();
+        StatusResponse.Builder b = StatusResponse.newBuilder()
+                .setHeader(headers.of(rev))
+                .setVersion(API_VERSION)
+                .setDbSize(raft.stateMachine().dbSizeBytes())
+                .setDbSizeInUse(raft.stateMachine().dbSizeInUseBytes())
+                .setDbSizeQuota(quotaBytes)
+                .setLeader(leader == null ? 0 : MemberIds.memberId(clusterToken, leader))
+                .setRaftIndex(raft.commitIndex())
+                .setRaftTerm(raft.term())
+                .setRaftAppliedIndex(raft.appliedIndex());
+        if (leader == null) {
+            b.addErrors(EtcdError.NO_LEADER.message());
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> out) {
+        try {
+            HashResult h = raft.stateMachine().read(kv -> kv.hash(request.getRevision()));
+            out.onNext(HashKVResponse.newBuilder()
+                    .setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev())))
+                    .setHash(h.hash())
+                    .setCompactRevision(h.compactRev())
+                    .setHashRevision(h.rev())
+                    .build());
+            out.onCompleted();
+        } catch (MvccException e) {
+            GrpcErrors.fail(out, translate(e));
+        }
+    }
+
+    @Override
+    public void hash(HashRequest request, StreamObserver<HashResponse> out) {
+        try {
+            HashResult h = raft.stateMachine().read(kv -> kv.hash(0));
+            out.onNext(HashResponse.newBuilder().setHeader(headers.of(h.rev())).setHash(h.hash()).build());
+            out.onCompleted();
+        } catch (MvccException e) {
+            GrpcErrors.fail(out, translate(e));
+        }
+    }
+
+    @Override
+    public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
+        // No alarm can be raised yet (quota enforcement arrives with the maintenance work).
+        out.onNext(AlarmResponse.newBuilder().setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev()))).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> out) {
+        executor.execute(() -> {
+            try {
+                raft.stateMachine().defragment();
+                out.onNext(DefragmentResponse.newBuilder()
+                        .setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev()))).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                GrpcErrors.fail(out, e);
+            }
+        });
+    }
+
+    private static Throwable translate(MvccException e) {
+        return (e instanceof dev.hawser.kvstore.mvcc.CompactedException ? EtcdError.COMPACTED : EtcdError.FUTURE_REV)
+                .exception();
+    }
+}

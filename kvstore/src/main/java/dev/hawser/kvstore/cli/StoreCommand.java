@@ -1,0 +1,113 @@
+package dev.hawser.kvstore.cli;
+
+import dev.hawser.kvstore.api.Limits;
+import dev.hawser.kvstore.server.StoreConfig;
+import dev.hawser.kvstore.server.StoreServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code hawser store}: one member, configured with etcd's own flag names. */
+@Command(name = "store", mixinStandardHelpOptions = true,
+        description = "Run a store member. Flags follow etcd's names and defaults.")
+final class StoreCommand implements Callable<Integer> {
+    @Option(names = "--name", defaultValue = "default", description = "Human-readable name for this member.")
+    String name;
+
+    @Option(names = "--data-dir", description = "Path to the data directory (default: ${name}.hawser).")
+    Path dataDir;
+
+    @Option(names = "--listen-client-urls", defaultValue = "http://localhost:2379",
+            description = "URLs to listen on for client traffic.")
+    String listenClientUrls;
+
+    @Option(names = "--advertise-client-urls", description = "Client URLs advertised to the cluster (default: the listen URLs).")
+    String advertiseClientUrls;
+
+    @Option(names = "--listen-peer-urls", defaultValue = "http://localhost:2380",
+            description = "URLs to listen on for peer (Raft) traffic.")
+    String listenPeerUrls;
+
+    @Option(names = "--initial-advertise-peer-urls", description = "Peer URLs advertised to the cluster (default: the listen URLs).")
+    String advertisePeerUrls;
+
+    @Option(names = "--initial-cluster", description = "Initial cluster configuration, e.g. n1=http://10.0.0.1:2380,n2=... (default: this member alone).")
+    String initialCluster;
+
+    @Option(names = "--initial-cluster-state", defaultValue = "new", description = "new or existing.")
+    String initialClusterState;
+
+    @Option(names = "--initial-cluster-token", defaultValue = "etcd-cluster", description = "Initial cluster token.")
+    String initialClusterToken;
+
+    @Option(names = "--listen-metrics-urls", description = "URLs serving /metrics and /health.")
+    String listenMetricsUrls;
+
+    @Option(names = "--snapshot-count", defaultValue = "100000",
+            description = "Applied entries that trigger a snapshot and let the Raft log be purged.")
+    long snapshotCount;
+
+    @Option(names = "--max-request-bytes", defaultValue = "" + Limits.DEFAULT_MAX_REQUEST_BYTES,
+            description = "Maximum client request size in bytes.")
+    int maxRequestBytes;
+
+    @Option(names = "--max-txn-ops", defaultValue = "" + Limits.DEFAULT_MAX_TXN_OPS,
+            description = "Maximum number of operations per transaction.")
+    int maxTxnOps;
+
+    @Option(names = "--quota-backend-bytes", defaultValue = "2147483648",
+            description = "Raise an alarm when the database exceeds this size.")
+    long quotaBackendBytes;
+
+    @Option(names = "--heartbeat-interval", defaultValue = "100", description = "Heartbeat interval in ms.")
+    long heartbeatIntervalMs;
+
+    @Option(names = "--election-timeout", defaultValue = "1000", description = "Election timeout in ms.")
+    long electionTimeoutMs;
+
+    @Override
+    public Integer call() throws Exception {
+        StoreConfig cfg = config();
+        StoreServer server = new StoreServer(cfg);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        server.start();
+        server.awaitTermination();
+        return 0;
+    }
+
+    StoreConfig config() {
+        if (!"new".equals(initialClusterState) && !"existing".equals(initialClusterState)) {
+            throw new IllegalArgumentException("--initial-cluster-state must be 'new' or 'existing', not '" + initialClusterState + "'");
+        }
+        if (snapshotCount < 1 || maxRequestBytes < 1 || maxTxnOps < 1 || quotaBackendBytes < 0
+                || heartbeatIntervalMs < 1 || electionTimeoutMs < 5 * heartbeatIntervalMs) {
+            throw new IllegalArgumentException("numeric flags must be positive, and --election-timeout at least 5x --heartbeat-interval");
+        }
+        List<URI> listenClient = StoreConfig.parseUrls("--listen-client-urls", listenClientUrls);
+        List<URI> listenPeer = StoreConfig.parseUrls("--listen-peer-urls", listenPeerUrls);
+        List<URI> advPeer = advertisePeerUrls == null ? listenPeer
+                : StoreConfig.parseUrls("--initial-advertise-peer-urls", advertisePeerUrls);
+        String cluster = initialCluster != null ? initialCluster : name + "=" + advPeer.get(0);
+        return new StoreConfig(
+                name,
+                dataDir != null ? dataDir : Path.of(name + ".hawser"),
+                listenClient,
+                advertiseClientUrls == null ? listenClient : StoreConfig.parseUrls("--advertise-client-urls", advertiseClientUrls),
+                listenPeer,
+                advPeer,
+                StoreConfig.parseInitialCluster(cluster),
+                initialClusterState,
+                initialClusterToken,
+                listenMetricsUrls == null ? List.of() : StoreConfig.parseUrls("--listen-metrics-urls", listenMetricsUrls),
+                snapshotCount,
+                maxRequestBytes,
+                maxTxnOps,
+                quotaBackendBytes,
+                heartbeatIntervalMs,
+                electionTimeoutMs);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.hawser.kvstore.raft;
+
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.kvstore.mvcc.CompactedException;
+import dev.hawser.kvstore.mvcc.FutureRevException;
+import dev.hawser.kvstore.mvcc.KvStore;
+import dev.hawser.kvstore.mvcc.MvccException;
+import dev.hawser.kvstore.mvcc.TxnWrite;
+import dev.hawser.kvstore.storage.BatchTx;
+import dev.hawser.kvstore.storage.Cf;
+import dev.hawser.kvstore.storage.MetaKeys;
+import dev.hawser.kvstore.txn.Txns;
+import dev.hawser.proto.etcdserverpb.CompactionResponse;
+import dev.hawser.proto.etcdserverpb.DeleteRangeResponse;
+import dev.hawser.proto.etcdserverpb.PutResponse;
+import dev.hawser.proto.etcdserverpb.ResponseHeader;
+import dev.hawser.proto.etcdserverpb.TxnResponse;
+import dev.hawser.proto.raft.ApplyError;
+import dev.hawser.proto.raft.Empty;
+import dev.hawser.proto.raft.MemberAttributes;
+import dev.hawser.proto.raft.RaftRequest;
+import dev.hawser.proto.raft.RaftResponse;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Applies one committed entry to the live store. Every entry runs in one MVCC write
+ * transaction whose RocksDB batch also records the entry's index, so after a crash the
+ * database says exactly which entries it already holds.
+ */
+final class Applier {
+    private final Txns txns;
+
+    Applier(Txns txns) {
+        this.txns = txns;
+    }
+
+    RaftResponse apply(LiveStore store, RaftRequest req, long term, long index) {
+        KvStore kv = store.kv();
+        BatchTx batch = store.backend().newBatch();
+        try {
+            MetaKeys.CONSISTENT_INDEX.writeLong(batch, index);
+            MetaKeys.CONSISTENT_TERM.writeLong(batch, term);
+            if (req.getRequestCase() == RaftRequest.RequestCase.COMPACTION) {
+                return compact(kv, batch, req.getCompaction().getRevision());
+            }
+            RaftResponse.Builder out = RaftResponse.newBuilder();
+            try (TxnWrite w = kv.write(batch)) {
+                switch (req.getRequestCase()) {
+                    case PUT -> out.setPut(txns.put(w, req.getPut()));
+                    case DELETE_RANGE -> out.setDeleteRange(txns.deleteRange(w, req.getDeleteRange()));
+                    case TXN -> out.setTxn(txns.txn(w, req.getTxn()));
+                    case MEMBER_ATTRIBUTES -> {
+                        putMember(batch, req.getMemberAttributes());
+                        out.setEmpty(Empty.getDefaultInstance());
+                    }
+                    default -> out.setError(error(EtcdError.NOT_CAPABLE));
+                }
+            } catch (EtcdException e) {
+                return RaftResponse.newBuilder().setError(error(e.error())).build();
+            }
+            return withRevision(out, kv.rev());
+        } finally {
+            batch.close();
+        }
+    }
+
+    private RaftResponse compact(KvStore kv, BatchTx batch, long rev) {
+        RaftResponse.Builder out = RaftResponse.newBuilder();
+        try {
+            kv.compact(rev);
+            out.setCompaction(CompactionResponse.newBuilder());
+        } catch (CompactedException e) {
+            out.setError(error(EtcdError.COMPACTED));
+        } catch (FutureRevException e) {
+            out.setError(error(EtcdError.FUTURE_REV));
+        } catch (MvccException e) {
+            throw new IllegalStateException("compaction failed", e);
+        }
+        // An empty write transaction commits the entry's index.
+        kv.write(batch).close();
+        return withRevision(out, kv.rev());
+    }
+
+    /** Writes carry the store's revision after the entry, as etcd's headers do. */
+    private static RaftResponse withRevision(RaftResponse.Builder out, long rev) {
+        ResponseHeader h = ResponseHeader.newBuilder().setRevision(rev).build();
+        switch (out.getResponseCase()) {
+            case PUT -> out.setPut(PutResponse.newBuilder(out.getPut()).setHeader(h));
+            case DELETE_RANGE -> out.setDeleteRange(DeleteRangeResponse.newBuilder(out.getDeleteRange()).setHeader(h));
+            case TXN -> out.setTxn(TxnResponse.newBuilder(out.getTxn()).setHeader(h));
+            case COMPACTION -> out.setCompaction(CompactionResponse.newBuilder(out.getCompaction()).setHeader(h));
+            default -> {
+            }
+        }
+        return out.build();
+    }
+
+    private static void putMember(BatchTx batch, MemberAttributes m) {
+        byte[] id = ByteBuffer.allocate(Long.BYTES).putLong(m.getMemberId()).array();
+        batch.put(Cf.MEMBERS, id, m.toByteArray());
+    }
+
+    static ApplyError error(EtcdError e) {
+        return ApplyError.newBuilder().setCode(e.code().value()).setMessage(e.message()).build();
+    }
+}

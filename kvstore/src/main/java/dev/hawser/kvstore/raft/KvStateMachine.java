@@ -1,0 +1,276 @@
+package dev.hawser.kvstore.raft;
+
+import dev.hawser.kvstore.mvcc.KvStore;
+import dev.hawser.kvstore.storage.Cf;
+import dev.hawser.proto.raft.MemberAttributes;
+import dev.hawser.kvstore.txn.LeaseLookup;
+import dev.hawser.kvstore.txn.Txns;
+import dev.hawser.proto.raft.RaftRequest;
+import dev.hawser.proto.raft.RaftResponse;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+
+/**
+ * The Ratis state machine: decodes each committed entry and hands it to the
+ * {@link Applier}; snapshots are RocksDB checkpoints (see {@link CheckpointStorage}).
+ *
+ * <p>The live database is outside Ratis' directories. On restart Ratis replays the log
+ * from the newest snapshot, and entries the database already holds are skipped, so
+ * RocksDB never needs a synchronous write: the fsynced Raft log is the durable record.
+ */
+public final class KvStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+
+    private final Path liveDir;
+    private final CheckpointStorage storage = new CheckpointStorage();
+    private final Applier applier = new Applier(new Txns(LeaseLookup.NONE));
+    /** Readers hold it shared; installing a snapshot swaps the live store under it exclusively. */
+    private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
+    private volatile LiveStore live;
+    /** Entries up to here are already in the live database (replayed after a restart). */
+    private volatile long durableIndex;
+
+    public KvStateMachine(Path liveDir) {
+        this.liveDir = liveDir;
+    }
+
+    /** Runs {@code fn} against the live MVCC store; it cannot be swapped out meanwhile. */
+    public <T, E extends Exception> T read(StoreFunction<T, E> fn) throws E {
+        swap.readLock().lock();
+        try {
+            return fn.apply(live.kv());
+        } finally {
+            swap.readLock().unlock();
+        }
+    }
+
+    /** A read against the live store. */
+    @FunctionalInterface
+    public interface StoreFunction<T, E extends Exception> {
+        T apply(KvStore kv) throws E;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        getLifeCycle().startAndTransition(this::openLive, IOException.class);
+    }
+
+    private void openLive() throws IOException {
+        Optional<Path> snapshot = storage.newest();
+        if (!Files.exists(liveDir) && snapshot.isPresent()) {
+            // A member restored from a backup, or one that lost its database: start from the snapshot.
+            copyCheckpoint(snapshot.get(), liveDir);
+        }
+        live = LiveStore.open(liveDir);
+        TermIndex applied = live.applied();
+        durableIndex = applied.getIndex();
+        TermIndex start = snapshot.map(CheckpointStorage::termIndexOf).orElse(null);
+        if (start != null) {
+            setLastAppliedTermIndex(start);
+        }
+        LOG.info("opened live store at {}: applied {}, revision {}, newest snapshot {}",
+                liveDir, applied, live.kv().rev(), start);
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        long term = entry.getTerm();
+        if (index <= durableIndex) {
+            updateLastAppliedTermIndex(term, index);
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+        RaftResponse resp;
+        try {
+            RaftRequest req = RaftRequest.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            swap.readLock().lock();
+            try {
+                resp = applier.apply(live, req, term, index);
+            } finally {
+                swap.readLock().unlock();
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // Only a bug or a corrupt log gets here; fail the request, keep the replicas in step.
+            LOG.error("undecodable entry {}", index, e);
+            resp = RaftResponse.getDefaultInstance();
+        }
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(Message.valueOf(
+                org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                        resp.toByteString().asReadOnlyByteBuffer())));
+    }
+
+    /** Linearizable reads only need Ratis' ReadIndex barrier; the read itself runs on the caller's thread. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    @Override
+    public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+        return query(request);
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex ti = getLastAppliedTermIndex();
+        if (ti == null || ti.getIndex() <= 0) {
+            return -1;
+        }
+        Path target = storage.dirFor(ti);
+        if (Files.exists(target)) {
+            return ti.getIndex();
+        }
+        Path tmp = storage.tmpDirFor(ti);
+        CheckpointStorage.deleteRecursively(tmp);
+        live.backend().checkpoint(tmp);
+        Files.move(tmp, target);
+        storage.refresh();
+        LOG.info("took snapshot {} (revision {})", ti, live.kv().rev());
+        return ti.getIndex();
+    }
+
+    @Override
+    public void pause() {
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+            lc.transition(LifeCycle.State.PAUSING);
+            lc.transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** Called after Ratis installed a snapshot from the leader: the live store becomes a copy of it. */
+    @Override
+    public void reinitialize() throws IOException {
+        storage.refresh();
+        Optional<Path> snapshot = storage.newest();
+        swap.writeLock().lock();
+        try {
+            if (snapshot.isPresent()) {
+                live.close();
+                CheckpointStorage.deleteRecursively(liveDir);
+                copyCheckpoint(snapshot.get(), liveDir);
+                live = LiveStore.open(liveDir);
+                durableIndex = live.applied().getIndex();
+                setLastAppliedTermIndex(CheckpointStorage.termIndexOf(snapshot.get()));
+                LOG.info("installed snapshot {}: revision {}", snapshot.get().getFileName(), live.kv().rev());
+            }
+        } finally {
+            swap.writeLock().unlock();
+        }
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+            lc.transition(LifeCycle.State.STARTING);
+            lc.transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** Fills a fresh live directory from a checkpoint: table files hard-linked, the rest copied. */
+    static void copyCheckpoint(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!Files.isRegularFile(f) || name.endsWith(CheckpointStorage.MD5_SUFFIX)) {
+                    continue;
+                }
+                Path dst = to.resolve(name);
+                if (name.endsWith(".sst")) {
+                    // Table files are immutable, so the live store can share them with the snapshot.
+                    try {
+                        Files.createLink(dst, f);
+                        continue;
+                    } catch (IOException | UnsupportedOperationException e) {
+                        // another file system: fall through to a copy
+                    }
+                }
+                Files.copy(f, dst);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        swap.writeLock().lock();
+        try {
+            if (live != null) {
+                live.close();
+                live = null;
+            }
+        } finally {
+            swap.writeLock().unlock();
+        }
+        super.close();
+    }
+
+    /** etcd's dbSize: the space the database takes on disk. */
+    public long dbSizeBytes() {
+        return read(kv -> live.backend().sizeBytes());
+    }
+
+    /** etcd's dbSizeInUse: the live data in it. */
+    public long dbSizeInUseBytes() {
+        return read(kv -> live.backend().sizeInUseBytes());
+    }
+
+    /** Rewrites the database to give back the space of deleted and compacted data. */
+    public void defragment() {
+        this.<Void, RuntimeException>read(kv -> {
+            live.backend().defragment();
+            return null;
+        });
+    }
+
+    /** Members that announced their attributes through the log, in member-ID order. */
+    public List<MemberAttributes> members() {
+        return read(kv -> {
+            List<MemberAttributes> out = new ArrayList<>();
+            live.backend().scan(Cf.MEMBERS, new byte[0], null, (k, v) -> {
+                try {
+                    out.add(MemberAttributes.parseFrom(v));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("corrupt member record", e);
+                }
+                return true;
+            });
+            return out;
+        });
+    }
+
+    /** The current Raft term/index applied, for status reporting. */
+    public long appliedIndex() {
+        TermIndex ti = getLastAppliedTermIndex();
+        return ti == null ? 0 : ti.getIndex();
+    }
+}

@@ -1,0 +1,275 @@
+package dev.hawser.kvstore.raft;
+
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.proto.raft.RaftRequest;
+import dev.hawser.proto.raft.RaftResponse;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * This member's Raft server, and all the api layer sees of Raft: {@link #propose}
+ * replicates a request and returns its applied result; {@link #readBarrier} returns once
+ * the local store has caught up with the leader's commit index at call time (ReadIndex).
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+    private final RaftServer server;
+    private final RaftGroup group;
+    private final RaftPeerId self;
+    private final RaftClient forwarder;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final ReadBarrier barrier;
+    private final KvStateMachine stateMachine;
+
+    public RaftNode(Options o, KvStateMachine stateMachine) throws IOException {
+        this.stateMachine = stateMachine;
+        this.self = RaftPeerId.valueOf(o.selfName());
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Map.Entry<String, String> p : o.peerAddresses().entrySet()) {
+            peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
+        }
+        this.group = RaftGroup.valueOf(groupIdOf(o.clusterToken()), peers);
+        RaftProperties props = serverProperties(o);
+        this.server = RaftServer.newBuilder()
+                .setServerId(self)
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(props)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        this.forwarder = RaftClient.newBuilder()
+                .setProperties(clientProperties(o))
+                .setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) Math.max(10, o.electionTimeoutMs() * 5 / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        this.barrier = new ReadBarrier(this::readIndex);
+    }
+
+    /** Raft settings. */
+    public record Options(String selfName, Map<String, String> peerAddresses, String clusterToken,
+                          java.nio.file.Path raftDir, String listenHost, int listenPort,
+                          long snapshotCount, long heartbeatMs, long electionTimeoutMs) {
+    }
+
+    /** One Raft group per cluster, named by the cluster token so that members agree without talking. */
+    public static RaftGroupId groupIdOf(String clusterToken) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("hawser/" + clusterToken).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static RaftProperties serverProperties(Options o) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(o.raftDir().toFile()));
+        GrpcConfigKeys.Server.setHost(p, o.listenHost());
+        GrpcConfigKeys.Server.setPort(p, o.listenPort());
+        // JVM pauses make etcd's 1 s election timeout too tight; Ratis draws it from [min, 2*min].
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(o.electionTimeoutMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(o.electionTimeoutMs() * 2, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+        // Snapshots bound the log and let a lagging or new member catch up by install.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, o.snapshotCount());
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, o.snapshotCount()));
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, o.snapshotCount()));
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(1000, o.snapshotCount() / 2));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("32MB"));
+        // Every acknowledged write is fsynced by a quorum; these only shape batching.
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("9MB"));
+        RaftServerConfigKeys.Write.setElementLimit(p, 16384);
+        return p;
+    }
+
+    private static RaftProperties clientProperties(Options o) {
+        RaftProperties p = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(o.electionTimeoutMs() * 3, TimeUnit.MILLISECONDS));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 10000);
+        return p;
+    }
+
+    public void start() throws IOException {
+        server.start();
+        LOG.info("raft member {} started in group {}", self, group);
+    }
+
+    private DivisionInfo info() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean isLeader() {
+        return info().isLeader();
+    }
+
+    /** The leader's member name, or null while there is none. */
+    public String leaderName() {
+        RaftPeerId leader = info().getLeaderId();
+        return leader == null ? null : leader.toString();
+    }
+
+    public long term() {
+        return info().getCurrentTerm();
+    }
+
+    public long appliedIndex() {
+        return info().getLastAppliedIndex();
+    }
+
+    public long commitIndex() {
+        try {
+            return server.getDivision(group.getGroupId()).getRaftLog().getLastCommittedIndex();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String selfName() {
+        return self.toString();
+    }
+
+    public RaftGroup group() {
+        return group;
+    }
+
+    public KvStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    /**
+     * Replicates a request and returns what applying it produced. The leader submits
+     * straight to its own server; a follower forwards through a Ratis client, which finds
+     * the leader and retries across elections.
+     */
+    public CompletableFuture<RaftResponse> propose(RaftRequest request) {
+        Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteString().asReadOnlyByteBuffer()));
+        CompletableFuture<RaftClientReply> reply;
+        if (isLeader()) {
+            reply = submitLocal(msg, RaftClientRequest.writeRequestType()).thenCompose(r ->
+                    r.getNotLeaderException() != null ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
+        } else {
+            reply = forwarder.async().send(msg);
+        }
+        return reply.handle((r, err) -> {
+            if (err != null) {
+                throw new CompletionException(translate(err));
+            }
+            if (!r.isSuccess()) {
+                throw new CompletionException(translate(r.getException()));
+            }
+            try {
+                return RaftResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** Completes when a linearizable read may be served from the local store. */
+    public CompletableFuture<Void> readBarrier() {
+        return barrier.await();
+    }
+
+    private CompletableFuture<Void> readIndex() {
+        return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType()).thenApply(r -> {
+            if (!r.isSuccess()) {
+                throw new CompletionException(translate(r.getException()));
+            }
+            return null;
+        });
+    }
+
+    private CompletableFuture<RaftClientReply> submitLocal(Message msg, RaftClientRequest.Type type) {
+        RaftClientRequest req = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(self)
+                .setGroupId(group.getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(msg)
+                .setType(type)
+                .build();
+        try {
+            return server.submitClientRequestAsync(req);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Ratis failures become the errors etcd clients know how to retry. */
+    static EtcdException translate(Throwable err) {
+        Throwable t = err;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof EtcdException e) {
+            return e;
+        }
+        if (t instanceof NotLeaderException) {
+            return EtcdError.LEADER_CHANGED.exception();
+        }
+        String name = t == null ? "" : t.getClass().getSimpleName();
+        if (name.contains("Timeout")) {
+            return EtcdError.TIMEOUT.exception();
+        }
+        if (name.contains("LeaderNotReady") || name.contains("LeaderSteppingDown") || name.contains("ReadIndex")
+                || name.contains("ReadException") || name.contains("RaftRetryFailure") || name.contains("AlreadyClosed")
+                || name.contains("ServerNotReady")) {
+            return EtcdError.LEADER_CHANGED.exception();
+        }
+        LOG.warn("raft request failed", t);
+        return EtcdError.NO_LEADER.exception();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            forwarder.close();
+        } finally {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.hawser.kvstore.server;
+
+import dev.hawser.kvstore.api.ClusterService;
+import dev.hawser.kvstore.api.Headers;
+import dev.hawser.kvstore.api.KvService;
+import dev.hawser.kvstore.api.Limits;
+import dev.hawser.kvstore.api.MaintenanceService;
+import dev.hawser.kvstore.raft.KvStateMachine;
+import dev.hawser.kvstore.raft.MemberIds;
+import dev.hawser.kvstore.raft.RaftNode;
+import dev.hawser.proto.raft.MemberAttributes;
+import dev.hawser.proto.raft.RaftRequest;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.health.v1.HealthCheckResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Composition root of a store member: Raft, the state machine, gRPC services and HTTP endpoints. */
+public final class StoreServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreServer.class);
+
+    private final StoreConfig cfg;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private RaftNode raft;
+    private Server grpc;
+    private HttpEndpoints http;
+
+    public StoreServer(StoreConfig cfg) {
+        this.cfg = cfg;
+        int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
+        this.executor = Executors.newFixedThreadPool(threads, daemon("api"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("store-timer"));
+    }
+
+    public void start() throws IOException {
+        Files.createDirectories(cfg.raftDir());
+        URI peer = cfg.listenPeerUrls().get(0);
+        RaftNode.Options opts = new RaftNode.Options(cfg.name(), cfg.peerAddresses(), cfg.initialClusterToken(),
+                cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
+                cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
+        raft = new RaftNode(opts, new KvStateMachine(cfg.liveDir()));
+        raft.start();
+
+        long memberId = MemberIds.memberId(cfg.initialClusterToken(), cfg.name());
+        long clusterId = MemberIds.clusterId(cfg.initialClusterToken(), cfg.initialCluster().keySet());
+        Headers headers = new Headers(clusterId, memberId, raft);
+        Limits limits = new Limits(cfg.maxRequestBytes(), cfg.maxTxnOps());
+        HealthStatusManager health = new HealthStatusManager();
+
+        List<URI> client = cfg.listenClientUrls();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(client.get(0).getHost(), client.get(0).getPort()));
+        for (URI u : client.subList(1, client.size())) {
+            b.addListenAddress(new InetSocketAddress(u.getHost(), u.getPort()));
+        }
+        grpc = b.maxInboundMessageSize(limits.grpcMaxInboundBytes())
+                .executor(executor)
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(new KvService(raft, headers, limits, executor))
+                .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor))
+                .addService(new ClusterService(raft, headers, cfg.initialClusterToken(), cfg.initialCluster()))
+                .addService(health.getHealthService())
+                .build()
+                .start();
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+
+        http = new HttpEndpoints(cfg.listenMetricsUrls(), raft, StoreMetrics.register(raft));
+        http.start();
+        publishAttributes(memberId);
+        LOG.info("member {} ({}) serving clients on {}", cfg.name(), Long.toHexString(memberId), client);
+    }
+
+    /** Announces this member's name and client URLs through the log, retrying until a leader takes it. */
+    private void publishAttributes(long memberId) {
+        MemberAttributes attrs = MemberAttributes.newBuilder()
+                .setMemberId(memberId)
+                .setName(cfg.name())
+                .addAllClientUrls(cfg.advertiseClientUrls().stream().map(URI::toString).toList())
+                .addAllPeerUrls(cfg.advertisePeerUrls().stream().map(URI::toString).toList())
+                .build();
+        RaftRequest req = RaftRequest.newBuilder().setMemberAttributes(attrs).build();
+        raft.propose(req).whenComplete((r, err) -> {
+            if (err != null) {
+                LOG.debug("publishing member attributes failed, retrying", err);
+                scheduler.schedule(() -> publishAttributes(memberId), 500, TimeUnit.MILLISECONDS);
+            } else {
+                LOG.info("published member attributes {}", attrs.getName());
+            }
+        });
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        if (grpc != null) {
+            grpc.shutdown();
+            try {
+                grpc.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            grpc.shutdownNow();
+        }
+        scheduler.shutdownNow();
+        if (raft != null) {
+            try {
+                raft.close();
+            } catch (IOException e) {
+                LOG.warn("closing raft", e);
+            }
+        }
+        executor.shutdownNow();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,276 @@
+package dev.hawser.kvstore.watch;
+
+import dev.hawser.kvstore.mvcc.CommitListener;
+import dev.hawser.kvstore.mvcc.CompactedException;
+import dev.hawser.kvstore.mvcc.KV;
+import dev.hawser.kvstore.mvcc.MvccException;
+import dev.hawser.proto.mvccpb.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Delivers committed events to watchers, as etcd's watchable store does.
+ *
+ * <p>A <em>synced</em> watcher has seen every revision up to the current one and gets
+ * each new commit from {@link #onCommit}, which the store calls before the revision
+ * becomes visible. An <em>unsynced</em> watcher (one that starts in the past, or whose
+ * client stream was full) is fed from history by a single catch-up thread. It rejoins
+ * the synced group only under the hub's lock, once its next revision is above the last
+ * announced one: every later commit will reach it through {@link #onCommit}. Hence no
+ * gaps and no repeats.
+ */
+public final class WatchHub implements CommitListener {
+    private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+    /** etcd sends at most this many revisions of history in one response. */
+    static final int MAX_REVISIONS_PER_RESPONSE = 1000;
+
+    private final KvSource store;
+    private final ScheduledExecutorService catchUp;
+    private final Object lock = new Object();
+    private final Set<Watcher> synced = new LinkedHashSet<>();
+    private final Set<Watcher> unsynced = new LinkedHashSet<>();
+    private boolean catchUpScheduled;
+    /** The newest revision announced through {@link #onCommit}; it may not be visible to readers yet. */
+    private long announced;
+
+    public WatchHub(KvSource store, ScheduledExecutorService catchUp) {
+        this.store = store;
+        this.catchUp = catchUp;
+        this.announced = store.withKv(KV::rev);
+    }
+
+    /** The revision a watch that starts "now" has seen: etcd's current revision for watchers. */
+    public long currentRevision() {
+        synchronized (lock) {
+            return announced;
+        }
+    }
+
+    /**
+     * Adds a watcher whose {@code nextRev} is set. It joins the synced group when it needs
+     * nothing announced so far, else it catches up from history first.
+     */
+    public void add(Watcher w) {
+        synchronized (lock) {
+            if (w.nextRev > announced) {
+                synced.add(w);
+                return;
+            }
+            unsynced.add(w);
+        }
+        scheduleCatchUp(0);
+    }
+
+    public void cancel(Watcher w) {
+        w.cancelled = true;
+        synchronized (lock) {
+            synced.remove(w);
+            unsynced.remove(w);
+        }
+    }
+
+    /** Whether every given watcher is synced: the condition for answering a progress request. */
+    public boolean allSynced(Iterable<Watcher> ws) {
+        synchronized (lock) {
+            for (Watcher w : ws) {
+                if (!synced.contains(w)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The store was replaced by a snapshot: nobody can be sure to have seen everything now. */
+    public void storeReplaced() {
+        synchronized (lock) {
+            announced = store.withKv(KV::rev);
+            unsynced.addAll(synced);
+            synced.clear();
+        }
+        scheduleCatchUp(0);
+    }
+
+    /** A sink drained: its watchers that fell behind can catch up now. */
+    public void sinkDrained() {
+        boolean any;
+        synchronized (lock) {
+            any = !unsynced.isEmpty();
+        }
+        if (any) {
+            scheduleCatchUp(0);
+        }
+    }
+
+    @Override
+    public void onCommit(long rev, List<Event> events) {
+        List<Watcher> fellBehind = null;
+        synchronized (lock) {
+            announced = rev;
+            for (Watcher w : synced) {
+                if (w.nextRev > rev) {
+                    continue; // started in the future
+                }
+                List<Event> mine = select(w, events);
+                w.nextRev = rev + 1;
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                if (!w.sink().offer(w, rev, mine)) {
+                    w.nextRev = rev; // redeliver this revision from history
+                    if (fellBehind == null) {
+                        fellBehind = new ArrayList<>();
+                    }
+                    fellBehind.add(w);
+                }
+            }
+            if (fellBehind != null) {
+                fellBehind.forEach(synced::remove);
+                unsynced.addAll(fellBehind);
+            }
+        }
+        if (fellBehind != null) {
+            scheduleCatchUp(100);
+        }
+    }
+
+    private static List<Event> select(Watcher w, List<Event> events) {
+        List<Event> mine = null;
+        for (Event e : events) {
+            if (w.wants(e)) {
+                if (mine == null) {
+                    mine = new ArrayList<>(events.size());
+                }
+                mine.add(e);
+            }
+        }
+        return mine == null ? List.of() : mine;
+    }
+
+    private void scheduleCatchUp(long delayMs) {
+        synchronized (lock) {
+            if (catchUpScheduled) {
+                return;
+            }
+            catchUpScheduled = true;
+        }
+        catchUp.schedule(this::runCatchUp, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void runCatchUp() {
+        synchronized (lock) {
+            catchUpScheduled = false;
+        }
+        List<Watcher> todo;
+        synchronized (lock) {
+            todo = new ArrayList<>(unsynced);
+        }
+        boolean again = false;
+        for (Watcher w : todo) {
+            try {
+                again |= !catchUp(w);
+            } catch (RuntimeException e) {
+                LOG.warn("watch catch-up failed for watcher {}", w.id(), e);
+                again = true;
+            }
+        }
+        if (again) {
+            scheduleCatchUp(50);
+        }
+    }
+
+    /** Feeds one watcher from history; returns true when it is synced (or gone). */
+    private boolean catchUp(Watcher w) {
+        while (!w.cancelled) {
+            if (!w.sink().hasRoom()) {
+                return false;
+            }
+            long from;
+            synchronized (lock) {
+                if (!unsynced.contains(w)) {
+                    return true;
+                }
+                from = w.nextRev;
+                if (from > announced) {
+                    // Everything announced was delivered; every later commit will be announced to it.
+                    unsynced.remove(w);
+                    synced.add(w);
+                    return true;
+                }
+            }
+            long next = store.withKv(kv -> replay(kv, w, from));
+            if (next < 0) {
+                return true; // compacted: the watcher was cancelled
+            }
+            synchronized (lock) {
+                w.nextRev = next;
+            }
+            if (next == from) {
+                // Nothing sent: the sink is full, or the announced revision is not visible yet.
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sends history from {@code from} on, whole revisions at a time, until the sink is full or
+     * the history ends. Returns the next revision still to send, or -1 when compacted away.
+     */
+    private long replay(KV kv, Watcher w, long from) {
+        long compactRev = kv.compactRev();
+        if (from < compactRev) {
+            cancel(w);
+            w.sink().compacted(w, compactRev);
+            return -1;
+        }
+        long to = kv.rev();
+        List<Event> batch = new ArrayList<>();
+        long[] state = {from, -1, 0}; // next revision to send, revision being collected, revisions in batch
+        try {
+            kv.events(from, to, e -> {
+                long rev = e.getKv().getModRevision();
+                if (rev != state[1]) {
+                    // a revision boundary: the batch holds whole revisions only
+                    if (state[2] >= MAX_REVISIONS_PER_RESPONSE && !flush(w, batch, to, state, rev)) {
+                        return false;
+                    }
+                    state[1] = rev;
+                    state[2]++;
+                }
+                if (w.wants(e)) {
+                    batch.add(e);
+                }
+                return true;
+            });
+        } catch (CompactedException e) {
+            cancel(w);
+            w.sink().compacted(w, kv.compactRev());
+            return -1;
+        } catch (MvccException e) {
+            throw new IllegalStateException(e);
+        }
+        if (state[0] <= to && flush(w, batch, to, state, to + 1)) {
+            return to + 1;
+        }
+        return state[0];
+    }
+
+    /** Offers the collected events; on success everything below {@code upTo} counts as sent. */
+    private static boolean flush(Watcher w, List<Event> batch, long headerRev, long[] state, long upTo) {
+        if (!batch.isEmpty() && !w.sink().offer(w, headerRev, List.copyOf(batch))) {
+            return false;
+        }
+        batch.clear();
+        state[0] = upTo;
+        state[2] = 0;
+        return true;
+    }
+}

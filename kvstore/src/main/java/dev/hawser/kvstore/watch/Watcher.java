@@ -1,0 +1,75 @@
+package dev.hawser.kvstore.watch;
+
+import com.google.protobuf.ByteString;
+import dev.hawser.proto.mvccpb.Event;
+
+/**
+ * One watch: a key range, filters, and the next revision it still has to receive. The
+ * hub moves it between the synced group (fed live on every commit) and the unsynced set
+ * (fed from history), and {@code nextRev} is what makes that hand-over gap-free.
+ */
+public final class Watcher {
+    private static final ByteString FROM_KEY = ByteString.copyFrom(new byte[] {0});
+
+    private final long id;
+    private final ByteString key;
+    private final ByteString end;
+    private final boolean noPut;
+    private final boolean noDelete;
+    private final boolean prevKv;
+    private final boolean progressNotify;
+    private final WatchSink sink;
+    /** Next revision to deliver; guarded by the hub's lock. */
+    long nextRev;
+    volatile boolean cancelled;
+    /** Set when events were sent since the last progress tick. */
+    volatile boolean sentSinceTick;
+
+    public Watcher(long id, ByteString key, ByteString end, boolean noPut, boolean noDelete,
+                   boolean prevKv, boolean progressNotify, long nextRev, WatchSink sink) {
+        this.id = id;
+        this.key = key;
+        this.end = end;
+        this.noPut = noPut;
+        this.noDelete = noDelete;
+        this.prevKv = prevKv;
+        this.progressNotify = progressNotify;
+        this.nextRev = nextRev;
+        this.sink = sink;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public boolean prevKv() {
+        return prevKv;
+    }
+
+    public boolean progressNotify() {
+        return progressNotify;
+    }
+
+    WatchSink sink() {
+        return sink;
+    }
+
+    /** Whether this watcher wants the event: its key is in range and no filter drops its type. */
+    boolean wants(Event e) {
+        if (e.getType() == Event.EventType.PUT ? noPut : noDelete) {
+            return false;
+        }
+        return contains(e.getKv().getKey());
+    }
+
+    boolean contains(ByteString k) {
+        var order = ByteString.unsignedLexicographicalComparator();
+        if (end.isEmpty()) {
+            return k.equals(key);
+        }
+        if (end.equals(FROM_KEY)) {
+            return order.compare(k, key) >= 0;
+        }
+        return order.compare(k, key) >= 0 && order.compare(k, end) < 0;
+    }
+}
