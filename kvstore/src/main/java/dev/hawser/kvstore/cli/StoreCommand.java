@@ -69,6 +69,10 @@ final class StoreCommand implements Callable<Integer> {
     @Option(names = "--election-timeout", defaultValue = "1000", description = "Election timeout in ms.")
     long electionTimeoutMs;
 
+    @Option(names = "--experimental-watch-progress-notify-interval", defaultValue = "10m",
+            description = "How often watchers that asked for progress notifications get one (e.g. 10m, 5s, 500ms).")
+    String watchProgressNotifyInterval;
+
     @Override
     public Integer call() throws Exception {
         StoreConfig cfg = config();
@@ -108,6 +112,7 @@ final class StoreCommand implements Callable<Integer> {
                 maxTxnOps,
                 quotaBackendBytes,
                 heartbeatIntervalMs,
-                electionTimeoutMs);
+                electionTimeoutMs,
+                Durations.parseMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));
     }
 }

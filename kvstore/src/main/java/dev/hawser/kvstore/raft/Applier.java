@@ -2,6 +2,7 @@ package dev.hawser.kvstore.raft;
 
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.kvstore.lease.Lessor;
 import dev.hawser.kvstore.mvcc.CompactedException;
 import dev.hawser.kvstore.mvcc.FutureRevException;
 import dev.hawser.kvstore.mvcc.KvStore;
@@ -13,6 +14,8 @@ import dev.hawser.kvstore.storage.MetaKeys;
 import dev.hawser.kvstore.txn.Txns;
 import dev.hawser.proto.etcdserverpb.CompactionResponse;
 import dev.hawser.proto.etcdserverpb.DeleteRangeResponse;
+import dev.hawser.proto.etcdserverpb.LeaseGrantResponse;
+import dev.hawser.proto.etcdserverpb.LeaseRevokeResponse;
 import dev.hawser.proto.etcdserverpb.PutResponse;
 import dev.hawser.proto.etcdserverpb.ResponseHeader;
 import dev.hawser.proto.etcdserverpb.TxnResponse;
@@ -31,9 +34,11 @@ import java.nio.ByteBuffer;
  */
 final class Applier {
     private final Txns txns;
+    private final Lessor lessor;
 
-    Applier(Txns txns) {
+    Applier(Txns txns, Lessor lessor) {
         this.txns = txns;
+        this.lessor = lessor;
     }
 
     RaftResponse apply(LiveStore store, RaftRequest req, long term, long index) {
@@ -51,6 +56,15 @@ final class Applier {
                     case PUT -> out.setPut(txns.put(w, req.getPut()));
                     case DELETE_RANGE -> out.setDeleteRange(txns.deleteRange(w, req.getDeleteRange()));
                     case TXN -> out.setTxn(txns.txn(w, req.getTxn()));
+                    case LEASE_GRANT -> {
+                        long id = req.getLeaseGrant().getID();
+                        long ttl = lessor.grant(batch, id, req.getLeaseGrant().getTTL());
+                        out.setLeaseGrant(LeaseGrantResponse.newBuilder().setID(id).setTTL(ttl));
+                    }
+                    case LEASE_REVOKE -> {
+                        lessor.revoke(w, batch, req.getLeaseRevoke().getID());
+                        out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
+                    }
                     case MEMBER_ATTRIBUTES -> {
                         putMember(batch, req.getMemberAttributes());
                         out.setEmpty(Empty.getDefaultInstance());
@@ -91,6 +105,8 @@ final class Applier {
             case DELETE_RANGE -> out.setDeleteRange(DeleteRangeResponse.newBuilder(out.getDeleteRange()).setHeader(h));
             case TXN -> out.setTxn(TxnResponse.newBuilder(out.getTxn()).setHeader(h));
             case COMPACTION -> out.setCompaction(CompactionResponse.newBuilder(out.getCompaction()).setHeader(h));
+            case LEASE_GRANT -> out.setLeaseGrant(LeaseGrantResponse.newBuilder(out.getLeaseGrant()).setHeader(h));
+            case LEASE_REVOKE -> out.setLeaseRevoke(LeaseRevokeResponse.newBuilder(out.getLeaseRevoke()).setHeader(h));
             default -> {
             }
         }

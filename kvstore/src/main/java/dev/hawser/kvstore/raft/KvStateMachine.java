@@ -1,9 +1,20 @@
 package dev.hawser.kvstore.raft;
 
-import dev.hawser.kvstore.mvcc.KvStore;
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.kvstore.lease.Lessor;
+import dev.hawser.kvstore.watch.KvSource;
+import dev.hawser.kvstore.watch.WatchHub;
+import dev.hawser.proto.etcdserverpb.LeaseKeepAliveResponse;
+import dev.hawser.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.hawser.proto.raft.LeaderQuery;
+import dev.hawser.proto.raft.LeaderQueryResponse;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.hawser.kvstore.storage.Cf;
 import dev.hawser.proto.raft.MemberAttributes;
-import dev.hawser.kvstore.txn.LeaseLookup;
 import dev.hawser.kvstore.txn.Txns;
 import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
@@ -39,24 +50,32 @@ import java.util.stream.Stream;
  * from the newest snapshot, and entries the database already holds are skipped, so
  * RocksDB never needs a synchronous write: the fsynced Raft log is the durable record.
  */
-public final class KvStateMachine extends BaseStateMachine {
+public final class KvStateMachine extends BaseStateMachine implements KvSource {
     private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
     private final Path liveDir;
     private final CheckpointStorage storage = new CheckpointStorage();
-    private final Applier applier = new Applier(new Txns(LeaseLookup.NONE));
+    private final Lessor lessor;
+    private final WatchHub watchHub;
+    private final long electionTimeoutNanos;
+    private final Applier applier;
     /** Readers hold it shared; installing a snapshot swaps the live store under it exclusively. */
     private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
     private volatile LiveStore live;
     /** Entries up to here are already in the live database (replayed after a restart). */
     private volatile long durableIndex;
 
-    public KvStateMachine(Path liveDir) {
+    public KvStateMachine(Path liveDir, Lessor lessor, long electionTimeoutMs, ScheduledExecutorService watchCatchUp) {
         this.liveDir = liveDir;
+        this.lessor = lessor;
+        this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs);
+        this.applier = new Applier(new Txns(lessor), lessor);
+        this.watchHub = new WatchHub(this, watchCatchUp);
     }
 
     /** Runs {@code fn} against the live MVCC store; it cannot be swapped out meanwhile. */
-    public <T, E extends Exception> T read(StoreFunction<T, E> fn) throws E {
+    @Override
+    public <T, E extends Exception> T withKv(KvFunction<T, E> fn) throws E {
         swap.readLock().lock();
         try {
             return fn.apply(live.kv());
@@ -65,10 +84,17 @@ public final class KvStateMachine extends BaseStateMachine {
         }
     }
 
-    /** A read against the live store. */
-    @FunctionalInterface
-    public interface StoreFunction<T, E extends Exception> {
-        T apply(KvStore kv) throws E;
+    /** Runs {@code fn} against the live MVCC store. */
+    public <T, E extends Exception> T read(KvFunction<T, E> fn) throws E {
+        return withKv(fn);
+    }
+
+    public WatchHub watchHub() {
+        return watchHub;
+    }
+
+    public Lessor lessor() {
+        return lessor;
     }
 
     @Override
@@ -85,6 +111,7 @@ public final class KvStateMachine extends BaseStateMachine {
             copyCheckpoint(snapshot.get(), liveDir);
         }
         live = LiveStore.open(liveDir);
+        attach(live);
         TermIndex applied = live.applied();
         durableIndex = applied.getIndex();
         TermIndex start = snapshot.map(CheckpointStorage::termIndexOf).orElse(null);
@@ -129,10 +156,53 @@ public final class KvStateMachine extends BaseStateMachine {
                         resp.toByteString().asReadOnlyByteBuffer())));
     }
 
-    /** Linearizable reads only need Ratis' ReadIndex barrier; the read itself runs on the caller's thread. */
+    /**
+     * An empty query is a linearizable read's ReadIndex barrier: the read itself runs on the
+     * caller's thread. Anything else is a {@link LeaderQuery}, which only the leader can answer.
+     */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        if (request.getContent().isEmpty()) {
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+        LeaderQueryResponse.Builder out = LeaderQueryResponse.newBuilder();
+        try {
+            LeaderQuery q = LeaderQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+            switch (q.getQueryCase()) {
+                case LEASE_KEEP_ALIVE -> {
+                    long id = q.getLeaseKeepAlive().getID();
+                    out.setLeaseKeepAlive(LeaseKeepAliveResponse.newBuilder().setID(id).setTTL(lessor.renew(id)));
+                }
+                case LEASE_TIME_TO_LIVE -> {
+                    if (!lessor.isPrimary()) {
+                        throw EtcdError.NOT_LEADER.exception();
+                    }
+                    LeaseTimeToLiveRequest r = q.getLeaseTimeToLive();
+                    out.setLeaseTimeToLive(lessor.timeToLive(r.getID(), r.getKeys()));
+                }
+                default -> throw EtcdError.NOT_CAPABLE.exception();
+            }
+        } catch (EtcdException e) {
+            out.setError(Applier.error(e.error()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            out.setError(Applier.error(EtcdError.NOT_CAPABLE));
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(
+                org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                        out.build().toByteString().asReadOnlyByteBuffer())));
+    }
+
+    /** Lease expiry is the leader's job; it takes over once its first entry is committed. */
+    @Override
+    public void notifyLeaderReady() {
+        lessor.promote(electionTimeoutNanos);
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (!groupMemberId.getPeerId().equals(newLeaderId)) {
+            lessor.demote();
+        }
     }
 
     @Override
@@ -180,6 +250,7 @@ public final class KvStateMachine extends BaseStateMachine {
                 CheckpointStorage.deleteRecursively(liveDir);
                 copyCheckpoint(snapshot.get(), liveDir);
                 live = LiveStore.open(liveDir);
+                attach(live);
                 durableIndex = live.applied().getIndex();
                 setLastAppliedTermIndex(CheckpointStorage.termIndexOf(snapshot.get()));
                 LOG.info("installed snapshot {}: revision {}", snapshot.get().getFileName(), live.kv().rev());
@@ -192,6 +263,13 @@ public final class KvStateMachine extends BaseStateMachine {
             lc.transition(LifeCycle.State.STARTING);
             lc.transition(LifeCycle.State.RUNNING);
         }
+    }
+
+    /** Connects a freshly opened store to the lessor and the watchers. */
+    private void attach(LiveStore store) {
+        store.kv().setCommitListener(watchHub);
+        lessor.restore(store.backend(), store.kv());
+        watchHub.storeReplaced();
     }
 
     /** Fills a fresh live directory from a checkpoint: table files hard-linked, the rest copied. */

@@ -2,6 +2,8 @@ package dev.hawser.kvstore.raft;
 
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.proto.raft.LeaderQuery;
+import dev.hawser.proto.raft.LeaderQueryResponse;
 import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
 import org.apache.ratis.client.RaftClient;
@@ -203,6 +205,30 @@ public final class RaftNode implements AutoCloseable {
             }
             try {
                 return RaftResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /**
+     * Asks the leader something only its clock knows (lease keep-alive, remaining TTL). The
+     * query runs after a ReadIndex round, so a deposed leader cannot answer.
+     */
+    public CompletableFuture<LeaderQueryResponse> leaderQuery(LeaderQuery q) {
+        Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(q.toByteString().asReadOnlyByteBuffer()));
+        CompletableFuture<RaftClientReply> reply = isLeader()
+                ? submitLocal(msg, RaftClientRequest.readRequestType())
+                : forwarder.async().sendReadOnly(msg);
+        return reply.handle((r, err) -> {
+            if (err != null) {
+                throw new CompletionException(translate(err));
+            }
+            if (!r.isSuccess()) {
+                throw new CompletionException(translate(r.getException()));
+            }
+            try {
+                return LeaderQueryResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new CompletionException(e);
             }

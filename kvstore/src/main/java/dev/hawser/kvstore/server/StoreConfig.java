@@ -24,7 +24,8 @@ public record StoreConfig(
         int maxTxnOps,
         long quotaBackendBytes,
         long heartbeatIntervalMs,
-        long electionTimeoutMs) {
+        long electionTimeoutMs,
+        long watchProgressNotifyIntervalMs) {
 
     public StoreConfig {
         if (!initialCluster.containsKey(name)) {

@@ -3,6 +3,13 @@ package dev.hawser.kvstore.server;
 import dev.hawser.kvstore.api.ClusterService;
 import dev.hawser.kvstore.api.Headers;
 import dev.hawser.kvstore.api.KvService;
+import dev.hawser.kvstore.api.LeaseService;
+import dev.hawser.kvstore.api.RequestMetadata;
+import dev.hawser.kvstore.api.WatchService;
+import dev.hawser.kvstore.api.WatchLimits;
+import dev.hawser.kvstore.lease.ExpiryLoop;
+import dev.hawser.kvstore.lease.Lessor;
+import dev.hawser.proto.etcdserverpb.LeaseRevokeRequest;
 import dev.hawser.kvstore.api.Limits;
 import dev.hawser.kvstore.api.MaintenanceService;
 import dev.hawser.kvstore.raft.KvStateMachine;
@@ -38,12 +45,15 @@ public final class StoreServer implements AutoCloseable {
     private RaftNode raft;
     private Server grpc;
     private HttpEndpoints http;
+    private ExpiryLoop expiry;
+    /** Responses one watch stream may hold before its watchers fall back to catching up from history. */
+    private static final int WATCH_QUEUE_RESPONSES = 4096;
 
     public StoreServer(StoreConfig cfg) {
         this.cfg = cfg;
         int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
         this.executor = Executors.newFixedThreadPool(threads, daemon("api"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("store-timer"));
+        this.scheduler = Executors.newScheduledThreadPool(2, daemon("store-timer"));
     }
 
     public void start() throws IOException {
@@ -52,8 +62,11 @@ public final class StoreServer implements AutoCloseable {
         RaftNode.Options opts = new RaftNode.Options(cfg.name(), cfg.peerAddresses(), cfg.initialClusterToken(),
                 cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
                 cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
-        raft = new RaftNode(opts, new KvStateMachine(cfg.liveDir()));
+        Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
+        raft = new RaftNode(opts, new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs(), scheduler));
         raft.start();
+        expiry = new ExpiryLoop(lessor, id -> raft.propose(RaftRequest.newBuilder()
+                .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build()), scheduler);
 
         long memberId = MemberIds.memberId(cfg.initialClusterToken(), cfg.name());
         long clusterId = MemberIds.clusterId(cfg.initialClusterToken(), cfg.initialCluster().keySet());
@@ -70,7 +83,11 @@ public final class StoreServer implements AutoCloseable {
                 .executor(executor)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
+                .intercept(new RequestMetadata())
                 .addService(new KvService(raft, headers, limits, executor))
+                .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
+                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs())))
+                .addService(new LeaseService(raft, headers, executor))
                 .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor))
                 .addService(new ClusterService(raft, headers, cfg.initialClusterToken(), cfg.initialCluster()))
                 .addService(health.getHealthService())
@@ -120,6 +137,9 @@ public final class StoreServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             grpc.shutdownNow();
+        }
+        if (expiry != null) {
+            expiry.close();
         }
         scheduler.shutdownNow();
         if (raft != null) {

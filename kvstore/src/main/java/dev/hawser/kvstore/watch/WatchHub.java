@@ -43,7 +43,6 @@ public final class WatchHub implements CommitListener {
     public WatchHub(KvSource store, ScheduledExecutorService catchUp) {
         this.store = store;
         this.catchUp = catchUp;
-        this.announced = store.withKv(KV::rev);
     }
 
     /** The revision a watch that starts "now" has seen: etcd's current revision for watchers. */
@@ -88,7 +87,10 @@ public final class WatchHub implements CommitListener {
         }
     }
 
-    /** The store was replaced by a snapshot: nobody can be sure to have seen everything now. */
+    /**
+     * A store was opened, or replaced by a snapshot: nobody can be sure to have seen
+     * everything now, so every watcher catches up from the new store's history.
+     */
     public void storeReplaced() {
         synchronized (lock) {
             announced = store.withKv(KV::rev);

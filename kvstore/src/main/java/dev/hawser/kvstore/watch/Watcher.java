@@ -23,7 +23,7 @@ public final class Watcher {
     long nextRev;
     volatile boolean cancelled;
     /** Set when events were sent since the last progress tick. */
-    volatile boolean sentSinceTick;
+    private volatile boolean sentSinceTick;
 
     public Watcher(long id, ByteString key, ByteString end, boolean noPut, boolean noDelete,
                    boolean prevKv, boolean progressNotify, long nextRev, WatchSink sink) {
@@ -48,6 +48,22 @@ public final class Watcher {
 
     public boolean progressNotify() {
         return progressNotify;
+    }
+
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    /** Records that events went out, so the next progress notification is skipped. */
+    public void markSent() {
+        sentSinceTick = true;
+    }
+
+    /** Whether events went out since the last call; clears the mark. */
+    public boolean takeSentSinceTick() {
+        boolean sent = sentSinceTick;
+        sentSinceTick = false;
+        return sent;
     }
 
     WatchSink sink() {

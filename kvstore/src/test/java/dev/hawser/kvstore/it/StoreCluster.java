@@ -105,7 +105,12 @@ final class StoreCluster implements AutoCloseable {
         leaders.add(s.getLeader());
         members.add(s.getHeader().getMemberId());
       });
-      return leaders.size() == 1 && !leaders.contains(0L) && members.containsAll(leaders);
+      if (leaders.size() == 1 && !leaders.contains(0L) && members.containsAll(leaders)) {
+        return true;
+      }
+      throw new IllegalStateException("leaders named: " + statuses.entrySet().stream()
+          .map(e -> e.getKey().name() + "->" + Long.toHexString(e.getValue().getLeader()))
+          .collect(Collectors.joining(", ")));
     });
     return this;
   }
@@ -215,6 +220,12 @@ final class StoreCluster implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "never checked";
     while (true) {
+      for (StoreNode node : nodes) {
+        if (node.exitedUnexpectedly()) {
+          throw new AssertionError(node + " exited with code " + node.exitCode() + " while waiting for "
+              + what + "\n--- " + node.logFile() + " (tail) ---\n" + node.logTail(40));
+        }
+      }
       try {
         if (condition.holds()) {
           return;

@@ -43,6 +43,7 @@ final class StoreNode {
   private String initialCluster;
   private Process process;
   private boolean paused;
+  private boolean meantToRun;
 
   StoreNode(String name, Path dataDir, Path logFile, String clusterToken, List<String> extraArgs) {
     this.name = name;
@@ -119,7 +120,7 @@ final class StoreNode {
     command.addAll(extraArgs);
     try {
       Files.createDirectories(logFile.getParent());
-      Files.writeString(logFile, "=== " + Instant.now() + " starting: " + String.join(" ", command) + "\n",
+      Files.writeString(logFile, "=== " + Instant.now() + " starting: " + printable(command) + "\n",
           StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       process = new ProcessBuilder(command)
           .redirectErrorStream(true)
@@ -130,11 +131,23 @@ final class StoreNode {
       throw new IllegalStateException("cannot start " + name + ": " + command, e);
     }
     paused = false;
+    meantToRun = true;
     LIVE.add(process);
+  }
+
+  /** True when the node was started and its process has gone without a kill or stop from here. */
+  synchronized boolean exitedUnexpectedly() {
+    return meantToRun && process != null && !process.isAlive();
+  }
+
+  /** The exit code of the last incarnation, or null while it runs or before the first start. */
+  synchronized Integer exitCode() {
+    return process == null || process.isAlive() ? null : process.exitValue();
   }
 
   /** SIGKILL: no shutdown hooks, no flush; waits until the process is gone. */
   synchronized void kill9() {
+    meantToRun = false;
     if (process == null) {
       return;
     }
@@ -144,6 +157,7 @@ final class StoreNode {
 
   /** SIGTERM (a clean shutdown), then SIGKILL if the node has not exited after 20 s. */
   synchronized void stop() {
+    meantToRun = false;
     if (!isRunning()) {
       return;
     }
@@ -189,6 +203,16 @@ final class StoreNode {
   @Override
   public String toString() {
     return name + "(" + endpoint() + ")";
+  }
+
+  /** The command line with the classpath shortened, for the log. */
+  private static String printable(List<String> command) {
+    List<String> shown = new ArrayList<>(command);
+    int cp = shown.indexOf("-cp");
+    if (cp >= 0 && cp + 1 < shown.size()) {
+      shown.set(cp + 1, "<" + shown.get(cp + 1).split(java.io.File.pathSeparator).length + " classpath entries>");
+    }
+    return String.join(" ", shown);
   }
 
   private void requireRunning() {

@@ -1,0 +1,146 @@
+package dev.hawser.kvstore.api;
+
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.lease.Lessor;
+import dev.hawser.kvstore.raft.RaftNode;
+import dev.hawser.proto.etcdserverpb.LeaseGrantRequest;
+import dev.hawser.proto.etcdserverpb.LeaseGrantResponse;
+import dev.hawser.proto.etcdserverpb.LeaseGrpc;
+import dev.hawser.proto.etcdserverpb.LeaseKeepAliveRequest;
+import dev.hawser.proto.etcdserverpb.LeaseKeepAliveResponse;
+import dev.hawser.proto.etcdserverpb.LeaseLeasesRequest;
+import dev.hawser.proto.etcdserverpb.LeaseLeasesResponse;
+import dev.hawser.proto.etcdserverpb.LeaseRevokeRequest;
+import dev.hawser.proto.etcdserverpb.LeaseRevokeResponse;
+import dev.hawser.proto.etcdserverpb.LeaseStatus;
+import dev.hawser.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.hawser.proto.etcdserverpb.LeaseTimeToLiveResponse;
+import dev.hawser.proto.raft.LeaderQuery;
+import dev.hawser.proto.raft.LeaderQueryResponse;
+import dev.hawser.proto.raft.RaftRequest;
+import io.grpc.stub.StreamObserver;
+
+import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * etcd's Lease service. Grants and revocations are replicated; keep-alives and TTL
+ * questions go to the leader, whose clock alone decides expiry.
+ */
+public final class LeaseService extends LeaseGrpc.LeaseImplBase {
+    private final RaftNode raft;
+    private final Headers headers;
+    private final Executor executor;
+    private final SecureRandom ids = new SecureRandom();
+
+    public LeaseService(RaftNode raft, Headers headers, Executor executor) {
+        this.raft = raft;
+        this.headers = headers;
+        this.executor = executor;
+    }
+
+    @Override
+    public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
+        if (r.getTTL() > Lessor.MAX_TTL_SECONDS) {
+            GrpcErrors.fail(out, EtcdError.LEASE_TTL_TOO_LARGE.exception());
+            return;
+        }
+        // The proposer picks the ID, so that applying the grant is the same on every member.
+        long id = r.getID() != 0 ? r.getID() : ids.nextLong() & Long.MAX_VALUE;
+        LeaseGrantRequest grant = r.toBuilder().setID(id == 0 ? 1 : id).build();
+        raft.propose(RaftRequest.newBuilder().setLeaseGrant(grant).build()).whenCompleteAsync((resp, err) -> {
+            if (err != null) {
+                GrpcErrors.fail(out, err);
+            } else if (resp.hasError()) {
+                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
+            } else {
+                LeaseGrantResponse g = resp.getLeaseGrant();
+                out.onNext(g.toBuilder().setHeader(headers.complete(g.getHeader())).build());
+                out.onCompleted();
+            }
+        }, executor);
+    }
+
+    @Override
+    public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
+        raft.propose(RaftRequest.newBuilder().setLeaseRevoke(r).build()).whenCompleteAsync((resp, err) -> {
+            if (err != null) {
+                GrpcErrors.fail(out, err);
+            } else if (resp.hasError()) {
+                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
+            } else {
+                out.onNext(resp.getLeaseRevoke().toBuilder()
+                        .setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build());
+                out.onCompleted();
+            }
+        }, executor);
+    }
+
+    @Override
+    public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(LeaseKeepAliveRequest r) {
+                ask(LeaderQuery.newBuilder().setLeaseKeepAlive(r).build()).whenCompleteAsync((resp, err) -> {
+                    synchronized (out) {
+                        if (err != null) {
+                            GrpcErrors.fail(out, err);
+                        } else {
+                            LeaseKeepAliveResponse k = resp.getLeaseKeepAlive();
+                            out.onNext(k.toBuilder().setHeader(headers.of(currentRev())).build());
+                        }
+                    }
+                }, executor);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // the client went away; nothing to clean up
+            }
+
+            @Override
+            public void onCompleted() {
+                synchronized (out) {
+                    out.onCompleted();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void leaseTimeToLive(LeaseTimeToLiveRequest r, StreamObserver<LeaseTimeToLiveResponse> out) {
+        ask(LeaderQuery.newBuilder().setLeaseTimeToLive(r).build()).whenCompleteAsync((resp, err) -> {
+            if (err != null) {
+                GrpcErrors.fail(out, err);
+            } else {
+                out.onNext(resp.getLeaseTimeToLive().toBuilder().setHeader(headers.of(currentRev())).build());
+                out.onCompleted();
+            }
+        }, executor);
+    }
+
+    @Override
+    public void leaseLeases(LeaseLeasesRequest r, StreamObserver<LeaseLeasesResponse> out) {
+        LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(headers.of(currentRev()));
+        for (long id : raft.stateMachine().lessor().ids()) {
+            b.addLeases(LeaseStatus.newBuilder().setID(id));
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    private CompletableFuture<LeaderQueryResponse> ask(LeaderQuery q) {
+        return raft.leaderQuery(q).thenApply(resp -> {
+            if (resp.hasError()) {
+                throw new CompletionException(ApplyErrors.toException(resp.getError()));
+            }
+            return resp;
+        });
+    }
+
+    private long currentRev() {
+        return raft.stateMachine().read(kv -> kv.rev());
+    }
+}

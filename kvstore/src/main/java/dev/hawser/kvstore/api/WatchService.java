@@ -1,0 +1,63 @@
+package dev.hawser.kvstore.api;
+
+import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.raft.RaftNode;
+import dev.hawser.kvstore.watch.WatchHub;
+import dev.hawser.proto.etcdserverpb.WatchGrpc;
+import dev.hawser.proto.etcdserverpb.WatchRequest;
+import dev.hawser.proto.etcdserverpb.WatchResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * etcd's Watch service: one {@link WatchSession} per client stream, all fed by the
+ * member's {@link WatchHub}. Followers serve watches too, from their own applied log.
+ */
+public final class WatchService extends WatchGrpc.WatchImplBase {
+    private final RaftNode raft;
+    private final Headers headers;
+    private final Executor executor;
+    private final WatchLimits settings;
+    private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+
+    public WatchService(RaftNode raft, Headers headers, Executor executor, ScheduledExecutorService timer,
+                        WatchLimits settings) {
+        this.raft = raft;
+        this.headers = headers;
+        this.executor = executor;
+        this.settings = settings;
+        long every = settings.progressNotifyIntervalMs();
+        timer.scheduleWithFixedDelay(() -> sessions.forEach(WatchSession::progressTick), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> out) {
+        ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
+        if (RequestMetadata.requiresLeader() && raft.leaderName() == null) {
+            out.onError(GrpcErrors.of(EtcdError.NO_LEADER));
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(WatchRequest value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+        WatchHub hub = raft.stateMachine().watchHub();
+        WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, settings, sessions::remove);
+        sessions.add(s);
+        return s;
+    }
+}

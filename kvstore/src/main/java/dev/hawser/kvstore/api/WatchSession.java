@@ -1,0 +1,335 @@
+package dev.hawser.kvstore.api;
+
+import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.MvccException;
+import dev.hawser.kvstore.mvcc.RangeOptions;
+import dev.hawser.kvstore.mvcc.TxnRead;
+import dev.hawser.kvstore.watch.KvSource;
+import dev.hawser.kvstore.watch.WatchHub;
+import dev.hawser.kvstore.watch.WatchSink;
+import dev.hawser.kvstore.watch.Watcher;
+import dev.hawser.proto.etcdserverpb.WatchCreateRequest;
+import dev.hawser.proto.etcdserverpb.WatchRequest;
+import dev.hawser.proto.etcdserverpb.WatchResponse;
+import dev.hawser.proto.mvccpb.Event;
+import dev.hawser.proto.mvccpb.KeyValue;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One client's Watch stream: many watchers multiplexed on it, one bounded queue of
+ * responses in front of gRPC's flow control. A watcher whose events do not fit is not
+ * dropped: the hub feeds it from history once the queue drains.
+ */
+final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
+    private static final Logger LOG = LoggerFactory.getLogger(WatchSession.class);
+    private static final ByteString FROM_KEY = ByteString.copyFrom(new byte[] {0});
+    static final String ERR_EMPTY_RANGE = "mvcc: watcher range is empty";
+    static final String ERR_DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
+
+    /** A response waiting for the stream: either built already, or a watcher's events. */
+    private record Pending(WatchResponse control, Watcher watcher, long revision, List<Event> events) {
+    }
+
+    private final ServerCallStreamObserver<WatchResponse> out;
+    private final WatchHub hub;
+    private final KvSource store;
+    private final Headers headers;
+    private final Executor executor;
+    private final WatchLimits settings;
+    private final Consumer<WatchSession> onClose;
+    private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
+    private final Set<Long> fragmenting = ConcurrentHashMap.newKeySet();
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Object sendLock = new Object();
+    private volatile boolean closed;
+    /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
+    private long nextId;
+
+    WatchSession(ServerCallStreamObserver<WatchResponse> out, WatchHub hub, KvSource store, Headers headers,
+                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose) {
+        this.out = out;
+        this.hub = hub;
+        this.store = store;
+        this.headers = headers;
+        this.executor = executor;
+        this.settings = settings;
+        this.onClose = onClose;
+        out.setOnReadyHandler(this::scheduleDrain);
+        out.setOnCancelHandler(this::close);
+    }
+
+    @Override
+    public void onNext(WatchRequest req) {
+        switch (req.getRequestUnionCase()) {
+            case CREATE_REQUEST -> create(req.getCreateRequest());
+            case CANCEL_REQUEST -> cancel(req.getCancelRequest().getWatchId());
+            case PROGRESS_REQUEST -> {
+                if (hub.allSynced(watchers.values())) {
+                    enqueueControl(WatchResponse.newBuilder().setWatchId(-1)
+                            .setHeader(headers.of(hub.currentRevision())).build());
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void create(WatchCreateRequest c) {
+        ByteString key = c.getKey().isEmpty() ? FROM_KEY : c.getKey();
+        ByteString end = c.getRangeEnd();
+        long current = hub.currentRevision();
+        if (!end.isEmpty() && !end.equals(FROM_KEY)
+                && ByteString.unsignedLexicographicalComparator().compare(end, key) <= 0) {
+            refuse(current, ERR_EMPTY_RANGE);
+            return;
+        }
+        if (c.getStartRevision() < 0) {
+            refuse(current, "mvcc: required revision is a future revision");
+            return;
+        }
+        long id = c.getWatchId();
+        if (id != 0 && watchers.containsKey(id)) {
+            refuse(current, ERR_DUPLICATE_ID);
+            return;
+        }
+        if (id == 0) {
+            while (watchers.containsKey(nextId)) {
+                nextId++;
+            }
+            id = nextId++;
+        }
+        boolean noPut = c.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
+        boolean noDelete = c.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
+        long start = c.getStartRevision() == 0 ? current + 1 : c.getStartRevision();
+        Watcher w = new Watcher(id, key, end, noPut, noDelete, c.getPrevKv(), c.getProgressNotify(), start, this);
+        watchers.put(id, w);
+        if (c.getFragment()) {
+            fragmenting.add(id);
+        }
+        // The created response is queued before the hub can queue any event of this watcher.
+        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(current)).setWatchId(id).setCreated(true).build());
+        hub.add(w);
+    }
+
+    private void refuse(long current, String reason) {
+        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(current)).setWatchId(-1)
+                .setCreated(true).setCanceled(true).setCancelReason(reason).build());
+    }
+
+    private void cancel(long id) {
+        Watcher w = watchers.remove(id);
+        if (w == null) {
+            return; // etcd ignores unknown IDs
+        }
+        hub.cancel(w);
+        fragmenting.remove(id);
+        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
+                .setWatchId(id).setCanceled(true).build());
+    }
+
+    /** Sends an event-less response to synced watchers that asked for progress and heard nothing lately. */
+    void progressTick() {
+        for (Watcher w : watchers.values()) {
+            if (w.progressNotify() && !w.takeSentSinceTick() && hub.allSynced(List.of(w))) {
+                enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
+                        .setWatchId(w.id()).build());
+            }
+        }
+    }
+
+    // ---- WatchSink: called by the hub, possibly while the store commits; never blocks ----
+
+    @Override
+    public boolean offer(Watcher w, long headerRevision, List<Event> events) {
+        if (closed || w.isCancelled()) {
+            return true; // nobody listens any more; nothing to catch up on
+        }
+        if (queued.get() >= settings.maxQueuedResponses()) {
+            return false;
+        }
+        queued.incrementAndGet();
+        queue.add(new Pending(null, w, headerRevision, events));
+        scheduleDrain();
+        return true;
+    }
+
+    @Override
+    public void compacted(Watcher w, long compactRevision) {
+        if (watchers.remove(w.id()) == null) {
+            return;
+        }
+        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
+                .setWatchId(w.id()).setCanceled(true).setCompactRevision(compactRevision)
+                .setCancelReason("mvcc: required revision has been compacted").build());
+    }
+
+    @Override
+    public boolean hasRoom() {
+        return queued.get() < settings.maxQueuedResponses();
+    }
+
+    // ---- sending ----
+
+    private void enqueueControl(WatchResponse r) {
+        if (closed) {
+            return;
+        }
+        queued.incrementAndGet();
+        queue.add(new Pending(r, null, 0, null));
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (!closed && drainScheduled.compareAndSet(false, true)) {
+            executor.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        boolean sentAny = false;
+        try {
+            synchronized (sendLock) {
+                while (!closed && out.isReady()) {
+                    Pending p = queue.poll();
+                    if (p == null) {
+                        break;
+                    }
+                    queued.decrementAndGet();
+                    send(p);
+                    sentAny = true;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("watch stream failed", e);
+            close();
+            return;
+        } finally {
+            drainScheduled.set(false);
+        }
+        if (!queue.isEmpty() && out.isReady()) {
+            scheduleDrain();
+        }
+        if (sentAny) {
+            hub.sinkDrained();
+        }
+    }
+
+    private void send(Pending p) {
+        if (p.control() != null) {
+            out.onNext(p.control());
+            return;
+        }
+        Watcher w = p.watcher();
+        if (w.isCancelled()) {
+            return;
+        }
+        List<Event> events = w.prevKv() ? withPrevKv(p.events()) : p.events();
+        WatchResponse whole = WatchResponse.newBuilder().setHeader(headers.of(p.revision()))
+                .setWatchId(w.id()).addAllEvents(events).build();
+        w.markSent();
+        if (!fragmenting.contains(w.id()) || whole.getSerializedSize() <= settings.maxRequestBytes() || events.size() < 2) {
+            out.onNext(whole);
+            return;
+        }
+        sendFragments(w, p.revision(), events);
+    }
+
+    /** etcd's fragment option: split a too-large response, never an event, marking all but the last piece. */
+    private void sendFragments(Watcher w, long revision, List<Event> events) {
+        List<Event> piece = new ArrayList<>();
+        int size = 0;
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            int es = e.getSerializedSize() + 8;
+            if (!piece.isEmpty() && size + es > settings.maxRequestBytes()) {
+                out.onNext(fragment(w, revision, piece, true));
+                piece = new ArrayList<>();
+                size = 0;
+            }
+            piece.add(e);
+            size += es;
+        }
+        out.onNext(fragment(w, revision, piece, false));
+    }
+
+    private WatchResponse fragment(Watcher w, long revision, List<Event> events, boolean more) {
+        return WatchResponse.newBuilder().setHeader(headers.of(revision)).setWatchId(w.id())
+                .addAllEvents(events).setFragment(more).build();
+    }
+
+    /** The previous version of each key, read at the revision before the event (etcd's prev_kv). */
+    private List<Event> withPrevKv(List<Event> events) {
+        return store.withKv(kv -> {
+            List<Event> outEvents = new ArrayList<>(events.size());
+            try (TxnRead r = kv.read()) {
+                for (Event e : events) {
+                    KeyValue cur = e.getKv();
+                    boolean creation = e.getType() == Event.EventType.PUT && cur.getCreateRevision() == cur.getModRevision();
+                    if (creation) {
+                        outEvents.add(e);
+                        continue;
+                    }
+                    KeyValue prev = null;
+                    try {
+                        List<KeyValue> kvs = r.range(cur.getKey(), ByteString.EMPTY,
+                                new RangeOptions(0, cur.getModRevision() - 1, false)).kvs();
+                        prev = kvs.isEmpty() ? null : kvs.get(0);
+                    } catch (MvccException compacted) {
+                        // the previous version is gone: send the event without it
+                    }
+                    outEvents.add(prev == null ? e : e.toBuilder().setPrevKv(prev).build());
+                }
+            }
+            return outEvents;
+        });
+    }
+
+    // ---- end of stream ----
+
+    @Override
+    public void onError(Throwable t) {
+        close();
+    }
+
+    @Override
+    public void onCompleted() {
+        close();
+        synchronized (sendLock) {
+            try {
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                // already cancelled
+            }
+        }
+    }
+
+    private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Watcher w : watchers.values()) {
+            hub.cancel(w);
+        }
+        watchers.clear();
+        queue.clear();
+        onClose.accept(this);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.hawser.kvstore.cli;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Go-style durations as etcd's flags take them: "10m", "5s", "500ms", "1h30m". */
+final class Durations {
+    private static final Pattern PART = Pattern.compile("(\\d+)(ms|h|m|s)");
+
+    private Durations() {
+    }
+
+    static long parseMillis(String flag, String text) {
+        Matcher m = PART.matcher(text);
+        long total = 0;
+        int at = 0;
+        while (m.find() && m.start() == at) {
+            long n = Long.parseLong(m.group(1));
+            total += switch (m.group(2)) {
+                case "h" -> n * 3_600_000L;
+                case "m" -> n * 60_000L;
+                case "s" -> n * 1_000L;
+                default -> n;
+            };
+            at = m.end();
+        }
+        if (at != text.length() || text.isEmpty() || total <= 0) {
+            throw new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
+        }
+        return total;
+    }
+}
