@@ -16,7 +16,16 @@ import dev.hawser.proto.etcdserverpb.HashResponse;
 import dev.hawser.proto.etcdserverpb.MaintenanceGrpc;
 import dev.hawser.proto.etcdserverpb.StatusRequest;
 import dev.hawser.proto.etcdserverpb.StatusResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import dev.hawser.kvstore.snapshot.SnapshotFile;
+import dev.hawser.kvstore.storage.Dirs;
+import dev.hawser.proto.etcdserverpb.SnapshotRequest;
+import dev.hawser.proto.etcdserverpb.SnapshotResponse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.concurrent.Executor;
 
@@ -30,13 +39,46 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     private final String clusterToken;
     private final long quotaBytes;
     private final Executor executor;
+    /** Where snapshots are staged before they are streamed; on the data disk so checkpoints can hard-link. */
+    private final Path scratchDir;
 
-    public MaintenanceService(RaftNode raft, Headers headers, String clusterToken, long quotaBytes, Executor executor) {
+    public MaintenanceService(RaftNode raft, Headers headers, String clusterToken, long quotaBytes, Executor executor,
+                              Path scratchDir) {
         this.raft = raft;
         this.headers = headers;
         this.clusterToken = clusterToken;
         this.quotaBytes = quotaBytes;
         this.executor = executor;
+        this.scratchDir = scratchDir;
+    }
+
+    /** A consistent copy of this member's database, in the file format {@code etcdctl snapshot save} accepts. */
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+        SnapshotStreamer streamer = new SnapshotStreamer((ServerCallStreamObserver<SnapshotResponse>) out, executor);
+        executor.execute(() -> {
+            Path tmp = null;
+            try {
+                Files.createDirectories(scratchDir);
+                tmp = Files.createTempDirectory(scratchDir, "snapshot-");
+                Path checkpoint = tmp.resolve("checkpoint");
+                raft.stateMachine().checkpoint(checkpoint);
+                long rev = raft.stateMachine().read(kv -> kv.rev());
+                Path body = tmp.resolve("body");
+                SnapshotFile.writeBody(checkpoint, body);
+                Dirs.deleteRecursively(checkpoint);
+                streamer.send(body, tmp, headers.of(rev));
+            } catch (IOException | RuntimeException e) {
+                try {
+                    if (tmp != null) {
+                        Dirs.deleteRecursively(tmp);
+                    }
+                } catch (IOException ignored) {
+                    // the failure below is what matters
+                }
+                GrpcErrors.fail(out, e);
+            }
+        });
     }
 
     @Override

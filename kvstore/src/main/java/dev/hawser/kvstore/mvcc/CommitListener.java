@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Told about every write transaction that changed something. Called on the writing thread under the write
  * lock, after the batch is written and before {@code rev} becomes visible to readers: a watcher notified here
- * cannot miss the revision nor see it twice (etcd's watchable store does the same in {@code End()}).
+ * cannot miss the revision nor see it twice (etcd's watchable store does the same in {@code End()}). It may read
+ * the store on its own thread, but must not wait for another thread that reads it: readers wait for the writer.
  */
 @FunctionalInterface
 public interface CommitListener {

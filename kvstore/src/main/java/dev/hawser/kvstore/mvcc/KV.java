@@ -40,7 +40,8 @@ public interface KV extends AutoCloseable {
     /**
      * Replays the events of revisions {@code fromRev..toRev} (inclusive; capped at the current revision) in
      * revision order until {@code visitor} returns false: the history a watcher needs to catch up. Events carry
-     * no prev_kv.
+     * no prev_kv. As in etcd, the compaction revision itself may lack events that a later change in the same
+     * revision superseded (two puts to one key in one transaction); revisions above it are complete.
      *
      * @throws CompactedException if {@code fromRev < compactRev()}
      */

@@ -92,8 +92,10 @@ public final class KvStore implements KV {
         return new WriteTxn(this, batch, currentRev);
     }
 
+    /** Synchronized so that compactions run one at a time, since their physical phase runs outside the lock. */
     @Override
     public synchronized void compact(long rev) throws MvccException {
+        checkOpen();
         Set<Revision> keep;
         lock.writeLock().lock();
         try {
@@ -160,13 +162,11 @@ public final class KvStore implements KV {
         } finally {
             lock.readLock().unlock();
         }
-        if (fromRev > upTo) {
-            snapshot.close();
-            return;
-        }
         try (snapshot) {
-            backend.scan(snapshot, Cf.KEY, Revision.startOf(fromRev), Revision.startOf(upTo + 1),
-                    (key, value) -> visitor.test(KeyValues.toEvent(key, value)));
+            if (fromRev <= upTo) {
+                backend.scan(snapshot, Cf.KEY, Revision.startOf(fromRev), Revision.startOf(upTo + 1),
+                        (key, value) -> visitor.test(KeyValues.toEvent(key, value)));
+            }
         }
     }
 

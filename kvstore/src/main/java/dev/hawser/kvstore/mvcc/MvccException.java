@@ -4,7 +4,7 @@ package dev.hawser.kvstore.mvcc;
  * A request the store refuses deterministically, the same way on every replica. Checked, so that the apply
  * layer turns it into a result instead of letting it escape the Raft state machine.
  */
-public abstract class MvccException extends Exception {
+public abstract sealed class MvccException extends Exception permits CompactedException, FutureRevException {
     private static final long serialVersionUID = 1L;
 
     MvccException(String message) {

@@ -18,7 +18,7 @@ public interface ReadView {
      * to a single zero byte means every key {@code >= key}; {@code end <= key} selects nothing.
      *
      * @throws FutureRevException if {@code opts.rev() > rev()}
-     * @throws CompactedException if {@code 0 < opts.rev() < firstRev()}
+     * @throws CompactedException if the revision to read at is below {@link #firstRev()}
      */
     RangeResult range(ByteString key, ByteString end, RangeOptions opts) throws MvccException;
 }

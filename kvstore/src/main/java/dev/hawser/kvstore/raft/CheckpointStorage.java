@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.raft;
 
+import dev.hawser.kvstore.storage.Dirs;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -110,18 +111,7 @@ final class CheckpointStorage implements StateMachineStorage {
         all.sort(Comparator.comparing(CheckpointStorage::termIndexOf).reversed());
         for (Path old : all.subList(Math.min(keep, all.size()), all.size())) {
             LOG.info("removing old snapshot {}", old);
-            deleteRecursively(old);
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+            Dirs.deleteRecursively(old);
         }
     }
 }

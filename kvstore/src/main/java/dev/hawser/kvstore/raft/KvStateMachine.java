@@ -14,6 +14,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.hawser.kvstore.storage.Cf;
+import dev.hawser.kvstore.storage.Dirs;
 import dev.hawser.proto.raft.MemberAttributes;
 import dev.hawser.kvstore.txn.Txns;
 import dev.hawser.proto.raft.RaftRequest;
@@ -221,7 +222,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
             return ti.getIndex();
         }
         Path tmp = storage.tmpDirFor(ti);
-        CheckpointStorage.deleteRecursively(tmp);
+        Dirs.deleteRecursively(tmp);
         live.backend().checkpoint(tmp);
         Files.move(tmp, target);
         storage.refresh();
@@ -247,7 +248,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         try {
             if (snapshot.isPresent()) {
                 live.close();
-                CheckpointStorage.deleteRecursively(liveDir);
+                Dirs.deleteRecursively(liveDir);
                 copyCheckpoint(snapshot.get(), liveDir);
                 live = LiveStore.open(liveDir);
                 attach(live);
@@ -326,6 +327,14 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     public void defragment() {
         this.<Void, RuntimeException>read(kv -> {
             live.backend().defragment();
+            return null;
+        });
+    }
+
+    /** Writes a consistent point-in-time copy of the live database into {@code target}, which must not exist. */
+    public void checkpoint(Path target) {
+        this.<Void, RuntimeException>withKv(kv -> {
+            live.backend().checkpoint(target);
             return null;
         });
     }

@@ -115,7 +115,9 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, o.snapshotCount()));
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(1000, o.snapshotCount() / 2));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("32MB"));
+        // Only closed segments can be purged, so segments must be small next to a snapshot's worth of log.
+        long segmentBytes = Math.max(64L << 10, Math.min(32L << 20, o.snapshotCount() * 512));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentBytes));
         // Every acknowledged write is fsynced by a quorum; these only shape batching.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));

@@ -1,9 +1,11 @@
 package dev.hawser.kvstore.server;
 
 import dev.hawser.kvstore.api.ClusterService;
+import dev.hawser.kvstore.api.ElectionService;
 import dev.hawser.kvstore.api.Headers;
 import dev.hawser.kvstore.api.KvService;
 import dev.hawser.kvstore.api.LeaseService;
+import dev.hawser.kvstore.api.LockService;
 import dev.hawser.kvstore.api.RequestMetadata;
 import dev.hawser.kvstore.api.WatchService;
 import dev.hawser.kvstore.api.WatchLimits;
@@ -88,7 +90,10 @@ public final class StoreServer implements AutoCloseable {
                 .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
                         WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs())))
                 .addService(new LeaseService(raft, headers, executor))
-                .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor))
+                .addService(new LockService(raft, headers, executor))
+                .addService(new ElectionService(raft, headers, executor))
+                .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor,
+                        cfg.dataDir().resolve("member").resolve("tmp")))
                 .addService(new ClusterService(raft, headers, cfg.initialClusterToken(), cfg.initialCluster()))
                 .addService(health.getHealthService())
                 .build()
