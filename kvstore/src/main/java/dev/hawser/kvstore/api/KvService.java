@@ -38,13 +38,15 @@ public final class KvService extends KVGrpc.KVImplBase {
     private final Headers headers;
     private final Limits limits;
     private final Executor executor;
+    private final QuotaGuard quota;
     private final Txns readOnlyTxns = new Txns(LeaseLookup.NONE);
 
-    public KvService(RaftNode raft, Headers headers, Limits limits, Executor executor) {
+    public KvService(RaftNode raft, Headers headers, Limits limits, Executor executor, long quotaBytes) {
         this.raft = raft;
         this.headers = headers;
         this.limits = limits;
         this.executor = executor;
+        this.quota = new QuotaGuard(raft, headers.memberId(), quotaBytes);
     }
 
     @Override
@@ -68,6 +70,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         try {
             checkSize(p);
             TxnChecks.checkPut(p);
+            quota.check(p.getSerializedSize());
         } catch (EtcdException e) {
             GrpcErrors.fail(out, e);
             return;
@@ -94,6 +97,9 @@ public final class KvService extends KVGrpc.KVImplBase {
         try {
             checkSize(t);
             TxnChecks.checkTxn(t, limits.maxTxnOps());
+            if (!Txns.isWriteFree(t)) {
+                quota.check(t.getSerializedSize());
+            }
         } catch (EtcdException e) {
             GrpcErrors.fail(out, e);
             return;

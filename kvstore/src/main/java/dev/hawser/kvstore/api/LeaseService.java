@@ -33,18 +33,26 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final RaftNode raft;
     private final Headers headers;
     private final Executor executor;
+    private final QuotaGuard quota;
     private final SecureRandom ids = new SecureRandom();
 
-    public LeaseService(RaftNode raft, Headers headers, Executor executor) {
+    public LeaseService(RaftNode raft, Headers headers, Executor executor, long quotaBytes) {
         this.raft = raft;
         this.headers = headers;
         this.executor = executor;
+        this.quota = new QuotaGuard(raft, headers.memberId(), quotaBytes);
     }
 
     @Override
     public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
         if (r.getTTL() > Lessor.MAX_TTL_SECONDS) {
             GrpcErrors.fail(out, EtcdError.LEASE_TTL_TOO_LARGE.exception());
+            return;
+        }
+        try {
+            quota.check(r.getSerializedSize());
+        } catch (dev.hawser.kvstore.errors.EtcdException e) {
+            GrpcErrors.fail(out, e);
             return;
         }
         // The proposer picks the ID, so that applying the grant is the same on every member.

@@ -16,6 +16,7 @@ import dev.hawser.proto.etcdserverpb.HashResponse;
 import dev.hawser.proto.etcdserverpb.MaintenanceGrpc;
 import dev.hawser.proto.etcdserverpb.StatusRequest;
 import dev.hawser.proto.etcdserverpb.StatusResponse;
+import dev.hawser.proto.raft.RaftRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import dev.hawser.kvstore.snapshot.SnapshotFile;
@@ -95,6 +96,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
                 .setRaftIndex(raft.commitIndex())
                 .setRaftTerm(raft.term())
                 .setRaftAppliedIndex(raft.appliedIndex());
+        b.addAllErrors(raft.stateMachine().alarms().describe());
         if (leader == null) {
             b.addErrors(EtcdError.NO_LEADER.message());
         }
@@ -129,11 +131,25 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
         }
     }
 
+    /** GET lists the replicated alarms; ACTIVATE and DEACTIVATE go through Raft like any state change. */
     @Override
     public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-        // No alarm can be raised yet (quota enforcement arrives with the maintenance work).
-        out.onNext(AlarmResponse.newBuilder().setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev()))).build());
-        out.onCompleted();
+        if (request.getAction() == AlarmRequest.AlarmAction.GET) {
+            out.onNext(AlarmResponse.newBuilder().setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev())))
+                    .addAllAlarms(raft.stateMachine().alarms().list(request.getMemberID(), request.getAlarm())).build());
+            out.onCompleted();
+            return;
+        }
+        raft.propose(RaftRequest.newBuilder().setAlarm(request).build()).whenCompleteAsync((resp, err) -> {
+            if (err != null) {
+                GrpcErrors.fail(out, err);
+            } else if (resp.hasError()) {
+                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
+            } else {
+                out.onNext(resp.getAlarm().toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build());
+                out.onCompleted();
+            }
+        }, executor);
     }
 
     @Override

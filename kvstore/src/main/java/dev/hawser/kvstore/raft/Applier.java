@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.raft;
 
+import dev.hawser.kvstore.alarm.Alarms;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.lease.Lessor;
@@ -12,6 +13,9 @@ import dev.hawser.kvstore.storage.BatchTx;
 import dev.hawser.kvstore.storage.Cf;
 import dev.hawser.kvstore.storage.MetaKeys;
 import dev.hawser.kvstore.txn.Txns;
+import dev.hawser.proto.etcdserverpb.AlarmMember;
+import dev.hawser.proto.etcdserverpb.AlarmRequest;
+import dev.hawser.proto.etcdserverpb.AlarmResponse;
 import dev.hawser.proto.etcdserverpb.CompactionResponse;
 import dev.hawser.proto.etcdserverpb.DeleteRangeResponse;
 import dev.hawser.proto.etcdserverpb.LeaseGrantResponse;
@@ -35,10 +39,12 @@ import java.nio.ByteBuffer;
 final class Applier {
     private final Txns txns;
     private final Lessor lessor;
+    private final Alarms alarms;
 
-    Applier(Txns txns, Lessor lessor) {
+    Applier(Txns txns, Lessor lessor, Alarms alarms) {
         this.txns = txns;
         this.lessor = lessor;
+        this.alarms = alarms;
     }
 
     RaftResponse apply(LiveStore store, RaftRequest req, long term, long index) {
@@ -51,6 +57,11 @@ final class Applier {
                 return compact(kv, batch, req.getCompaction().getRevision());
             }
             RaftResponse.Builder out = RaftResponse.newBuilder();
+            if (alarms.noSpace() && growsDatabase(req)) {
+                // etcd's capped applier: the same answer on every member, since alarms are replicated.
+                kv.write(batch).close();
+                return out.setError(error(EtcdError.NO_SPACE)).build();
+            }
             try (TxnWrite w = kv.write(batch)) {
                 switch (req.getRequestCase()) {
                     case PUT -> out.setPut(txns.put(w, req.getPut()));
@@ -65,6 +76,7 @@ final class Applier {
                         lessor.revoke(w, batch, req.getLeaseRevoke().getID());
                         out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
                     }
+                    case ALARM -> out.setAlarm(alarm(batch, req.getAlarm()));
                     case MEMBER_ATTRIBUTES -> {
                         putMember(batch, req.getMemberAttributes());
                         out.setEmpty(Empty.getDefaultInstance());
@@ -78,6 +90,32 @@ final class Applier {
         } finally {
             batch.close();
         }
+    }
+
+    private static boolean growsDatabase(RaftRequest req) {
+        return switch (req.getRequestCase()) {
+            case PUT, LEASE_GRANT -> true;
+            case TXN -> !Txns.isWriteFree(req.getTxn());
+            default -> false;
+        };
+    }
+
+    private AlarmResponse.Builder alarm(BatchTx batch, AlarmRequest a) {
+        AlarmResponse.Builder resp = AlarmResponse.newBuilder();
+        switch (a.getAction()) {
+            case ACTIVATE -> {
+                alarms.activate(batch, a.getMemberID(), a.getAlarm());
+                resp.addAlarms(AlarmMember.newBuilder().setMemberID(a.getMemberID()).setAlarm(a.getAlarm()));
+            }
+            case DEACTIVATE -> {
+                AlarmMember removed = alarms.deactivate(batch, a.getMemberID(), a.getAlarm());
+                if (removed != null) {
+                    resp.addAlarms(removed);
+                }
+            }
+            default -> resp.addAllAlarms(alarms.list(a.getMemberID(), a.getAlarm()));
+        }
+        return resp;
     }
 
     private RaftResponse compact(KvStore kv, BatchTx batch, long rev) {
@@ -107,6 +145,7 @@ final class Applier {
             case COMPACTION -> out.setCompaction(CompactionResponse.newBuilder(out.getCompaction()).setHeader(h));
             case LEASE_GRANT -> out.setLeaseGrant(LeaseGrantResponse.newBuilder(out.getLeaseGrant()).setHeader(h));
             case LEASE_REVOKE -> out.setLeaseRevoke(LeaseRevokeResponse.newBuilder(out.getLeaseRevoke()).setHeader(h));
+            case ALARM -> out.setAlarm(AlarmResponse.newBuilder(out.getAlarm()).setHeader(h));
             default -> {
             }
         }

@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.raft;
 
+import dev.hawser.kvstore.alarm.Alarms;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.lease.Lessor;
@@ -57,6 +58,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     private final Path liveDir;
     private final CheckpointStorage storage = new CheckpointStorage();
     private final Lessor lessor;
+    private final Alarms alarms = new Alarms();
     private final WatchHub watchHub;
     private final long electionTimeoutNanos;
     private final Applier applier;
@@ -70,7 +72,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         this.liveDir = liveDir;
         this.lessor = lessor;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs);
-        this.applier = new Applier(new Txns(lessor), lessor);
+        this.applier = new Applier(new Txns(lessor), lessor, alarms);
         this.watchHub = new WatchHub(this, watchCatchUp);
     }
 
@@ -96,6 +98,10 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
 
     public Lessor lessor() {
         return lessor;
+    }
+
+    public Alarms alarms() {
+        return alarms;
     }
 
     @Override
@@ -270,6 +276,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     private void attach(LiveStore store) {
         store.kv().setCommitListener(watchHub);
         lessor.restore(store.backend(), store.kv());
+        alarms.restore(store.backend());
         watchHub.storeReplaced();
     }
 

@@ -86,10 +86,10 @@ public final class StoreServer implements AutoCloseable {
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .intercept(new RequestMetadata())
-                .addService(new KvService(raft, headers, limits, executor))
+                .addService(new KvService(raft, headers, limits, executor, cfg.quotaBackendBytes()))
                 .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
                         WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs())))
-                .addService(new LeaseService(raft, headers, executor))
+                .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes()))
                 .addService(new LockService(raft, headers, executor))
                 .addService(new ElectionService(raft, headers, executor))
                 .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor,

@@ -65,6 +65,20 @@ public final class Txns {
         return opsReadOnly(t.getSuccessList()) && opsReadOnly(t.getFailureList());
     }
 
+    /** True when no branch puts anything: such a transaction can only shrink the database. */
+    public static boolean isWriteFree(TxnRequest t) {
+        return opsPutFree(t.getSuccessList()) && opsPutFree(t.getFailureList());
+    }
+
+    private static boolean opsPutFree(List<RequestOp> ops) {
+        for (RequestOp op : ops) {
+            if (op.hasRequestPut() || (op.hasRequestTxn() && !isWriteFree(op.getRequestTxn()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean opsReadOnly(List<RequestOp> ops) {
         for (RequestOp op : ops) {
             switch (op.getRequestCase()) {

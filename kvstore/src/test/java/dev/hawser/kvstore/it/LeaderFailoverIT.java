@@ -75,6 +75,36 @@ class LeaderFailoverIT {
   }
 
   @Test
+  void pausedLeaderIsReplacedAndRejoinsAsFollowerWithoutLosingAcknowledgedWrites() throws Exception {
+    cluster = StoreCluster.of("LeaderFailoverIT-pause", 3).start().awaitHealthy(Duration.ofSeconds(90));
+    StoreKv kv = new StoreKv(cluster);
+    List<AckedWriter.Ack> acks;
+    StoreNode oldLeader;
+    try (AckedWriter writer = new AckedWriter(cluster, "/paused/").start()) {
+      writer.awaitAcks(30, Duration.ofSeconds(60));
+
+      // SIGSTOP: the leader neither crashes nor hears anything, like a partitioned or frozen host.
+      oldLeader = cluster.leader();
+      oldLeader.pause();
+      cluster.awaitHealthy(ELECTION);
+      assertNotEquals(oldLeader, cluster.leader(), "the two reachable nodes elect a new leader");
+      writer.awaitAcks(writer.ackCount() + 30, ELECTION);
+
+      oldLeader.resume();
+      cluster.awaitHealthy(ELECTION);
+      assertNotEquals(oldLeader, cluster.leader(), "the resumed old leader does not keep leading");
+      writer.awaitAcks(writer.ackCount() + 30, ELECTION);
+      acks = writer.stop();
+    }
+
+    assertRevisionsStrictlyIncrease(acks);
+    cluster.awaitSameRevision(ELECTION);
+    for (StoreNode node : cluster.nodes()) {
+      assertEveryAckReadable(acks, kv.localPrefix(node, "/paused/"), node + " (serializable)");
+    }
+  }
+
+  @Test
   void memberBehindAPurgedLogCatchesUpBySnapshot() throws Exception {
     cluster = StoreCluster.of("LeaderFailoverIT-snapshot", 3, "--snapshot-count", "100")
         .start().awaitHealthy(Duration.ofSeconds(90));
