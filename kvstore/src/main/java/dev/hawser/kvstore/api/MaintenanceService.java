@@ -3,7 +3,6 @@ package dev.hawser.kvstore.api;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.mvcc.HashResult;
 import dev.hawser.kvstore.mvcc.MvccException;
-import dev.hawser.kvstore.raft.MemberIds;
 import dev.hawser.kvstore.raft.RaftNode;
 import dev.hawser.proto.etcdserverpb.AlarmRequest;
 import dev.hawser.proto.etcdserverpb.AlarmResponse;
@@ -14,6 +13,8 @@ import dev.hawser.proto.etcdserverpb.HashKVResponse;
 import dev.hawser.proto.etcdserverpb.HashRequest;
 import dev.hawser.proto.etcdserverpb.HashResponse;
 import dev.hawser.proto.etcdserverpb.MaintenanceGrpc;
+import dev.hawser.proto.etcdserverpb.MoveLeaderRequest;
+import dev.hawser.proto.etcdserverpb.MoveLeaderResponse;
 import dev.hawser.proto.etcdserverpb.StatusRequest;
 import dev.hawser.proto.etcdserverpb.StatusResponse;
 import dev.hawser.proto.raft.RaftRequest;
@@ -37,17 +38,14 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
     private final RaftNode raft;
     private final Headers headers;
-    private final String clusterToken;
     private final long quotaBytes;
     private final Executor executor;
     /** Where snapshots are staged before they are streamed; on the data disk so checkpoints can hard-link. */
     private final Path scratchDir;
 
-    public MaintenanceService(RaftNode raft, Headers headers, String clusterToken, long quotaBytes, Executor executor,
-                              Path scratchDir) {
+    public MaintenanceService(RaftNode raft, Headers headers, long quotaBytes, Executor executor, Path scratchDir) {
         this.raft = raft;
         this.headers = headers;
-        this.clusterToken = clusterToken;
         this.quotaBytes = quotaBytes;
         this.executor = executor;
         this.scratchDir = scratchDir;
@@ -85,19 +83,20 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
         long rev = raft.stateMachine().read(kv -> kv.rev());
-        String leader = raft.leaderName();
+        long leader = raft.leaderId();
         StatusResponse.Builder b = StatusResponse.newBuilder()
                 .setHeader(headers.of(rev))
                 .setVersion(API_VERSION)
                 .setDbSize(raft.stateMachine().dbSizeBytes())
                 .setDbSizeInUse(raft.stateMachine().dbSizeInUseBytes())
                 .setDbSizeQuota(quotaBytes)
-                .setLeader(leader == null ? 0 : MemberIds.memberId(clusterToken, leader))
+                .setLeader(leader)
+                .setIsLearner(raft.isLearner())
                 .setRaftIndex(raft.commitIndex())
                 .setRaftTerm(raft.term())
                 .setRaftAppliedIndex(raft.appliedIndex());
         b.addAllErrors(raft.stateMachine().alarms().describe());
-        if (leader == null) {
+        if (leader == 0) {
             b.addErrors(EtcdError.NO_LEADER.message());
         }
         out.onNext(b.build());
@@ -162,6 +161,24 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
                 out.onCompleted();
             } catch (RuntimeException e) {
                 GrpcErrors.fail(out, e);
+            }
+        });
+    }
+
+    /** etcd's MoveLeader: only the leader hands over leadership, and only to a voter. */
+    @Override
+    public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> out) {
+        if (!raft.isLeader()) {
+            GrpcErrors.fail(out, EtcdError.NOT_LEADER.exception());
+            return;
+        }
+        raft.transferLeadership(request.getTargetID(), 10_000, executor).whenComplete((v, err) -> {
+            if (err != null) {
+                GrpcErrors.fail(out, err);
+            } else {
+                out.onNext(MoveLeaderResponse.newBuilder()
+                        .setHeader(headers.of(raft.stateMachine().read(kv -> kv.rev()))).build());
+                out.onCompleted();
             }
         });
     }

@@ -39,7 +39,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> out) {
         ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
-        if (RequestMetadata.requiresLeader() && raft.leaderName() == null) {
+        if (RequestMetadata.requiresLeader() && !raft.hasLeader()) {
             out.onError(GrpcErrors.of(EtcdError.NO_LEADER));
             return new StreamObserver<>() {
                 @Override

@@ -77,8 +77,8 @@ final class Applier {
                         out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
                     }
                     case ALARM -> out.setAlarm(alarm(batch, req.getAlarm()));
-                    case MEMBER_ATTRIBUTES -> {
-                        putMember(batch, req.getMemberAttributes());
+                    case MEMBER_ATTRIBUTES, MEMBER_ADD, MEMBER_UPDATE, MEMBER_REMOVE -> {
+                        applyMembership(store, batch, req);
                         out.setEmpty(Empty.getDefaultInstance());
                     }
                     default -> out.setError(error(EtcdError.NOT_CAPABLE));
@@ -152,9 +152,51 @@ final class Applier {
         return out.build();
     }
 
-    private static void putMember(BatchTx batch, MemberAttributes m) {
-        byte[] id = ByteBuffer.allocate(Long.BYTES).putLong(m.getMemberId()).array();
-        batch.put(Cf.MEMBERS, id, m.toByteArray());
+    /** Member records: added by MemberAdd, completed by the member itself, changed by MemberUpdate. */
+    private static void applyMembership(LiveStore store, BatchTx batch, RaftRequest req) {
+        switch (req.getRequestCase()) {
+            case MEMBER_REMOVE -> batch.delete(Cf.MEMBERS, memberKey(req.getMemberRemove()));
+            case MEMBER_ADD -> {
+                MemberAttributes add = req.getMemberAdd();
+                if (readMember(store, add.getMemberId()) == null) {
+                    batch.put(Cf.MEMBERS, memberKey(add.getMemberId()), add.toByteArray());
+                }
+            }
+            case MEMBER_ATTRIBUTES -> {
+                MemberAttributes published = req.getMemberAttributes();
+                MemberAttributes old = readMember(store, published.getMemberId());
+                MemberAttributes.Builder m = old == null ? published.toBuilder() : old.toBuilder()
+                        .setName(published.getName()).clearClientUrls().addAllClientUrls(published.getClientUrlsList());
+                if (m.getPeerUrlsCount() == 0) {
+                    m.addAllPeerUrls(published.getPeerUrlsList());
+                }
+                batch.put(Cf.MEMBERS, memberKey(published.getMemberId()), m.build().toByteArray());
+            }
+            case MEMBER_UPDATE -> {
+                MemberAttributes change = req.getMemberUpdate();
+                MemberAttributes old = readMember(store, change.getMemberId());
+                MemberAttributes.Builder m = old == null ? change.toBuilder() : old.toBuilder();
+                if (change.getPeerUrlsCount() > 0) {
+                    m.clearPeerUrls().addAllPeerUrls(change.getPeerUrlsList());
+                }
+                m.setIsLearner(change.getIsLearner());
+                batch.put(Cf.MEMBERS, memberKey(change.getMemberId()), m.build().toByteArray());
+            }
+            default -> throw new IllegalArgumentException("not a membership request: " + req.getRequestCase());
+        }
+    }
+
+    private static MemberAttributes readMember(LiveStore store, long id) {
+        byte[] v = store.backend().get(Cf.MEMBERS, memberKey(id));
+        try {
+            return v == null ? null : MemberAttributes.parseFrom(v);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt member record", e);
+        }
+    }
+
+    static byte[] memberKey(long id) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(id).array();
     }
 
     static ApplyError error(EtcdError e) {

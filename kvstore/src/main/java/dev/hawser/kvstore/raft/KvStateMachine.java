@@ -10,6 +10,7 @@ import dev.hawser.proto.etcdserverpb.LeaseKeepAliveResponse;
 import dev.hawser.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.hawser.proto.raft.LeaderQuery;
 import dev.hawser.proto.raft.LeaderQueryResponse;
+import dev.hawser.proto.raft.MemberInfo;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,6 +66,8 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Readers hold it shared; installing a snapshot swaps the live store under it exclusively. */
     private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
     private volatile LiveStore live;
+    /** The cluster's ID, told to members that join; set once known. */
+    private volatile long clusterId;
     /** Entries up to here are already in the live database (replayed after a restart). */
     private volatile long durableIndex;
 
@@ -90,6 +93,10 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Runs {@code fn} against the live MVCC store. */
     public <T, E extends Exception> T read(KvFunction<T, E> fn) throws E {
         return withKv(fn);
+    }
+
+    public void setClusterId(long clusterId) {
+        this.clusterId = clusterId;
     }
 
     public WatchHub watchHub() {
@@ -179,6 +186,15 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 case LEASE_KEEP_ALIVE -> {
                     long id = q.getLeaseKeepAlive().getID();
                     out.setLeaseKeepAlive(LeaseKeepAliveResponse.newBuilder().setID(id).setTTL(lessor.renew(id)));
+                }
+                case MEMBER_INFO -> {
+                    MemberInfo.Builder info = MemberInfo.newBuilder().setClusterId(clusterId);
+                    for (MemberAttributes m : members()) {
+                        if (m.getMemberId() == q.getMemberInfo()) {
+                            info.setFound(true).setMember(m);
+                        }
+                    }
+                    out.setMemberInfo(info);
                 }
                 case LEASE_TIME_TO_LIVE -> {
                     if (!lessor.isPrimary()) {

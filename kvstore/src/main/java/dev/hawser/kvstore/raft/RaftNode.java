@@ -18,6 +18,9 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
@@ -39,6 +42,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,6 +57,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftServer server;
     private final RaftGroup group;
     private final RaftPeerId self;
+    private final long selfId;
     private final RaftClient forwarder;
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
@@ -61,23 +66,21 @@ public final class RaftNode implements AutoCloseable {
 
     public RaftNode(Options o, KvStateMachine stateMachine) throws IOException {
         this.stateMachine = stateMachine;
-        this.self = RaftPeerId.valueOf(o.selfName());
-        List<RaftPeer> peers = new ArrayList<>();
-        for (Map.Entry<String, String> p : o.peerAddresses().entrySet()) {
-            peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
-        }
-        this.group = RaftGroup.valueOf(groupIdOf(o.clusterToken()), peers);
-        RaftProperties props = serverProperties(o);
+        this.selfId = o.selfId();
+        this.self = MemberIds.peerId(o.selfId());
+        RaftGroupId groupId = groupIdOf(o.clusterToken());
+        this.group = RaftGroup.valueOf(groupId, peers(o.initialPeers()));
         this.server = RaftServer.newBuilder()
                 .setServerId(self)
                 .setGroup(group)
                 .setStateMachine(stateMachine)
-                .setProperties(props)
+                .setProperties(serverProperties(o))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+        // The client must reach somebody even when this member joins with no peers of its own yet.
         this.forwarder = RaftClient.newBuilder()
                 .setProperties(clientProperties(o))
-                .setRaftGroup(group)
+                .setRaftGroup(RaftGroup.valueOf(groupId, peers(o.seedPeers())))
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) Math.max(10, o.electionTimeoutMs() * 5 / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
@@ -85,10 +88,24 @@ public final class RaftNode implements AutoCloseable {
         this.barrier = new ReadBarrier(this::readIndex);
     }
 
-    /** Raft settings. */
-    public record Options(String selfName, Map<String, String> peerAddresses, String clusterToken,
+    /**
+     * Raft settings. {@code initialPeers} is the configuration a brand-new cluster starts
+     * with (empty for a member joining an existing cluster, which is added by the leader);
+     * {@code seedPeers} are the members this one can talk to at first.
+     */
+    public record Options(long selfId, Map<Long, String> initialPeers, Map<Long, String> seedPeers, String clusterToken,
                           java.nio.file.Path raftDir, String listenHost, int listenPort,
                           long snapshotCount, long heartbeatMs, long electionTimeoutMs) {
+    }
+
+    static List<RaftPeer> peers(Map<Long, String> addresses) {
+        List<RaftPeer> peers = new ArrayList<>();
+        addresses.forEach((id, address) -> peers.add(peer(id, address, RaftPeerRole.FOLLOWER)));
+        return peers;
+    }
+
+    public static RaftPeer peer(long memberId, String address, RaftPeerRole role) {
+        return RaftPeer.newBuilder().setId(MemberIds.peerId(memberId)).setAddress(address).setStartupRole(role).build();
     }
 
     /** One Raft group per cluster, named by the cluster token so that members agree without talking. */
@@ -150,10 +167,58 @@ public final class RaftNode implements AutoCloseable {
         return info().isLeader();
     }
 
-    /** The leader's member name, or null while there is none. */
-    public String leaderName() {
+    /** The leader's member ID, or 0 while there is none. */
+    public long leaderId() {
         RaftPeerId leader = info().getLeaderId();
-        return leader == null ? null : leader.toString();
+        return leader == null ? 0 : MemberIds.memberId(leader);
+    }
+
+    public boolean hasLeader() {
+        return info().getLeaderId() != null;
+    }
+
+    /** Whether this member is a learner (a Ratis listener): it receives the log but does not vote. */
+    public boolean isLearner() {
+        return info().isListener();
+    }
+
+    /** The current Raft configuration: voters and learners. */
+    public RaftConfiguration configuration() {
+        try {
+            return server.getDivision(group.getGroupId()).getRaftConf();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Changes the configuration through the leader; returns when Raft committed it. */
+    public CompletableFuture<Void> reconfigure(SetConfigurationRequest.Arguments args, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftClientReply r = forwarder.admin().setConfiguration(args);
+                if (!r.isSuccess()) {
+                    throw new CompletionException(translate(r.getException()));
+                }
+                return null;
+            } catch (IOException e) {
+                throw new CompletionException(translate(e));
+            }
+        }, executor);
+    }
+
+    /** Hands leadership to another voter (etcd's MoveLeader). */
+    public CompletableFuture<Void> transferLeadership(long targetId, long timeoutMs, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftClientReply r = forwarder.admin().transferLeadership(MemberIds.peerId(targetId), timeoutMs);
+                if (!r.isSuccess()) {
+                    throw new CompletionException(translate(r.getException()));
+                }
+                return null;
+            } catch (IOException e) {
+                throw new CompletionException(translate(e));
+            }
+        }, executor);
     }
 
     public long term() {
@@ -172,8 +237,8 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    public String selfName() {
-        return self.toString();
+    public long selfId() {
+        return selfId;
     }
 
     public RaftGroup group() {
@@ -243,7 +308,10 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private CompletableFuture<Void> readIndex() {
-        return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType()).thenApply(r -> {
+        return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType()).handle((r, err) -> {
+            if (err != null) {
+                throw new CompletionException(translate(err));
+            }
             if (!r.isSuccess()) {
                 throw new CompletionException(translate(r.getException()));
             }

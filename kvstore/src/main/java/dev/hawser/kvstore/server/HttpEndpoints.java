@@ -41,7 +41,7 @@ final class HttpEndpoints implements AutoCloseable {
     }
 
     private static void health(HttpExchange ex, RaftNode raft) throws IOException {
-        boolean ok = raft.leaderName() != null;
+        boolean ok = raft.hasLeader();
         byte[] body = (ok ? "{\"health\":\"true\",\"reason\":\"\"}" : "{\"health\":\"false\",\"reason\":\"RAFT NO LEADER\"}")
                 .getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");

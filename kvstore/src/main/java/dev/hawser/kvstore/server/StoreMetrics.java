@@ -16,7 +16,7 @@ final class StoreMetrics {
         JvmMetrics.builder().register(registry);
         GaugeWithCallback.builder().name("etcd_server_has_leader")
                 .help("Whether or not a leader exists. 1 is existence, 0 is not.")
-                .callback(cb -> cb.call(raft.leaderName() == null ? 0 : 1)).register(registry);
+                .callback(cb -> cb.call(raft.hasLeader() ? 1 : 0)).register(registry);
         GaugeWithCallback.builder().name("etcd_server_is_leader")
                 .help("Whether or not this member is a leader. 1 if is, 0 otherwise.")
                 .callback(cb -> cb.call(raft.isLeader() ? 1 : 0)).register(registry);

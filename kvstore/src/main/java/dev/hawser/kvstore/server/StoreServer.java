@@ -16,6 +16,7 @@ import dev.hawser.kvstore.api.Limits;
 import dev.hawser.kvstore.api.MaintenanceService;
 import dev.hawser.kvstore.raft.KvStateMachine;
 import dev.hawser.kvstore.raft.MemberIds;
+import dev.hawser.kvstore.raft.Membership;
 import dev.hawser.kvstore.raft.RaftNode;
 import dev.hawser.proto.raft.MemberAttributes;
 import dev.hawser.proto.raft.RaftRequest;
@@ -30,7 +31,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,20 +62,46 @@ public final class StoreServer implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(2, daemon("store-timer"));
     }
 
-    public void start() throws IOException {
+    public void start() throws IOException, InterruptedException {
+        Path memberDir = cfg.dataDir().resolve("member");
         Files.createDirectories(cfg.raftDir());
+        MemberIdentity identity = MemberIdentity.load(memberDir);
+        boolean fresh = identity == null;
+        boolean joining = fresh && "existing".equals(cfg.initialClusterState());
+        Map<Long, String> initial = new LinkedHashMap<>();
+        cfg.initialCluster().forEach((n, urls) -> initial.put(MemberIds.memberId(urls.get(0)), Membership.address(urls.get(0))));
+        long selfId = !fresh ? identity.memberId()
+                : MemberIds.memberId(joining ? cfg.advertisePeerUrls().get(0).toString() : cfg.initialCluster().get(cfg.name()).get(0));
+        Map<Long, String> seeds = new LinkedHashMap<>(initial);
+        seeds.remove(selfId);
+
         URI peer = cfg.listenPeerUrls().get(0);
-        RaftNode.Options opts = new RaftNode.Options(cfg.name(), cfg.peerAddresses(), cfg.initialClusterToken(),
-                cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
+        RaftNode.Options opts = new RaftNode.Options(selfId, joining ? Map.of() : initial, seeds.isEmpty() ? initial : seeds,
+                cfg.initialClusterToken(), cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
                 cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
-        raft = new RaftNode(opts, new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs(), scheduler));
+        KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs(), scheduler);
+        raft = new RaftNode(opts, sm);
         raft.start();
+        Membership membership = new Membership(raft, executor);
+        long clusterId;
+        if (!fresh) {
+            clusterId = identity.clusterId();
+        } else if (joining) {
+            LOG.info("joining the existing cluster through {}", seeds.values());
+            clusterId = membership.join(selfId, Membership.address(cfg.advertisePeerUrls().get(0).toString()),
+                    System.nanoTime() + TimeUnit.MINUTES.toNanos(5));
+        } else {
+            clusterId = MemberIds.clusterId(cfg.initialClusterToken(), initial.keySet());
+        }
+        if (fresh) {
+            new MemberIdentity(selfId, clusterId).save(memberDir);
+        }
+        sm.setClusterId(clusterId);
         expiry = new ExpiryLoop(lessor, id -> raft.propose(RaftRequest.newBuilder()
                 .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build()), scheduler);
 
-        long memberId = MemberIds.memberId(cfg.initialClusterToken(), cfg.name());
-        long clusterId = MemberIds.clusterId(cfg.initialClusterToken(), cfg.initialCluster().keySet());
+        long memberId = selfId;
         Headers headers = new Headers(clusterId, memberId, raft);
         Limits limits = new Limits(cfg.maxRequestBytes(), cfg.maxTxnOps());
         HealthStatusManager health = new HealthStatusManager();
@@ -92,9 +122,9 @@ public final class StoreServer implements AutoCloseable {
                 .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes()))
                 .addService(new LockService(raft, headers, executor))
                 .addService(new ElectionService(raft, headers, executor))
-                .addService(new MaintenanceService(raft, headers, cfg.initialClusterToken(), cfg.quotaBackendBytes(), executor,
+                .addService(new MaintenanceService(raft, headers, cfg.quotaBackendBytes(), executor,
                         cfg.dataDir().resolve("member").resolve("tmp")))
-                .addService(new ClusterService(raft, headers, cfg.initialClusterToken(), cfg.initialCluster()))
+                .addService(new ClusterService(membership, headers, raft))
                 .addService(health.getHealthService())
                 .build()
                 .start();

@@ -16,10 +16,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * every node of a cluster in turn, and records each write the cluster acknowledged.
  *
  * <p>Like a real etcd client it moves to the next endpoint and retries the same write on transient
- * errors (dead node, "no leader", "leader changed", deadline). A retried write may have been applied
- * before; putting the same value again is harmless, and the recorded revision is that of the
- * acknowledged (last) put, so it must equal the key's mod_revision afterwards. Any other error
- * stops the writer and is reported by {@link #stop()}.
+ * errors (dead node, "no leader", "leader changed", deadline). An attempt that failed that way may
+ * still be applied, before or even after the retry is acknowledged; every attempt for a key puts
+ * the same value, so afterwards the key holds that value with a mod_revision at or after the
+ * acknowledged revision. Any other error stops the writer and is reported by {@link #stop()}.
  */
 final class AckedWriter implements AutoCloseable {
   /** One acknowledged write: key, value and the revision in the response header. */
