@@ -19,7 +19,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * One PNG per run: the latency distribution on top (latency by percentile, with the x axis in "nines" so the
+ * One PNG per run: the latency distribution on top (latency by percentile, with the x axis in "nines" (-log10(1-p)) so the
  * tail is visible), throughput and p99 latency over time below.
  */
 public final class Plot {
@@ -53,7 +53,6 @@ public final class Plot {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(title + ": latency distribution (" + r.latency().count() + " requests)")
                 .xAxisTitle("percentile").yAxisTitle("latency (ms)").build();
-        chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setxAxisTickLabelsFormattingFunction(Plot::nines);
         List<Double> xs = new ArrayList<>();
@@ -65,12 +64,12 @@ public final class Plot {
                 if (p >= 100.0 || p >= 99.9999) {
                     break;
                 }
-                xs.add(1 / (1 - p / 100));
+                xs.add(-Math.log10(1 - p / 100));
                 ys.add(v.getValueIteratedTo() / 1e6);
             }
         }
         if (xs.isEmpty()) {
-            xs.add(1.0);
+            xs.add(0.0);
             ys.add(0.0);
         }
         XYSeries s = chart.addSeries("latency", xs, ys);
@@ -102,9 +101,9 @@ public final class Plot {
         return chart;
     }
 
-    /** Tick label of 1/(1-p): 1 -> 0%, 10 -> 90%, 100 -> 99%, ... */
+    /** Tick label of x = -log10(1-p), the number of nines: 0 -> 0%, 1 -> 90%, 2 -> 99%, 3 -> 99.9% ... */
     private static String nines(Double x) {
-        double p = 100 * (1 - 1 / x);
+        double p = 100 * (1 - Math.pow(10, -x));
         if (p <= 0) {
             return "0%";
         }

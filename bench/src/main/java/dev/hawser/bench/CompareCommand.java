@@ -1,0 +1,430 @@
+package dev.hawser.bench;
+
+import com.github.freva.asciitable.AsciiTable;
+import com.google.protobuf.ByteString;
+import dev.hawser.bench.compare.LocalCluster;
+import dev.hawser.bench.load.Connections;
+import dev.hawser.bench.load.Endpoint;
+import dev.hawser.bench.load.Keys;
+import dev.hawser.bench.load.Results;
+import dev.hawser.bench.load.RunResult;
+import dev.hawser.proto.etcdserverpb.KVGrpc;
+import dev.hawser.proto.etcdserverpb.PutRequest;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Starts a 3-member etcd on loopback, runs the workloads, stops it; then the same for a 3-member Hawser cluster
+ * under the same parent directory (same disk); prints workload | etcd | hawser | ratio and writes JSON.
+ * Both sides fsync every commit: etcd by default, Hawser through Ratis. The client is this JVM for both.
+ */
+@Command(name = "compare", description = {
+        "Run the same workloads against a local 3-member etcd and a local 3-member Hawser cluster and compare.",
+        "Workloads: put (100 and 1000 clients), 1-client put latency, linearizable and serializable range,",
+        "watch fan-out. Default totals finish in a few minutes on 2 cores; scale up with the --*-total flags."})
+final class CompareCommand implements Callable<Integer> {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private static final String RANGE_KEY = "bench-range-key";
+    private static final long KEY_SPACE = 100_000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--only", defaultValue = "both", paramLabel = "both|etcd|hawser",
+            description = "Which clusters to run (default: ${DEFAULT-VALUE}).")
+    String only;
+
+    @Option(names = "--etcd-binary", defaultValue = "etcd", description = "etcd 3.4 server binary (default: ${DEFAULT-VALUE}).")
+    String etcdBinary;
+
+    @Option(names = "--hawser-classpath",
+            description = "Classpath of the Hawser members (default: this tool's classpath, which holds hawser-kvstore).")
+    String hawserClasspath;
+
+    @Option(names = "--hawser-jvm-opts", defaultValue = "-Xmx512m",
+            description = "JVM options of each Hawser member (default: ${DEFAULT-VALUE}, as `hawser up`).")
+    String hawserJvmOpts;
+
+    @Option(names = "--hawser-jfr", paramLabel = "DIR",
+            description = "Record a JFR profile of each Hawser member into DIR/<member>.jfr.")
+    Path jfrDir;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Parent of both clusters' data (default: a new temp directory, deleted afterwards).")
+    Path workDir;
+
+    @Option(names = "--keep-data", description = "Keep the data and logs of both clusters.")
+    boolean keepData;
+
+    @Option(names = "--base-port", defaultValue = "23790",
+            description = "First of 18 loopback ports used (default: ${DEFAULT-VALUE}; must stay below 32768).")
+    int basePort;
+
+    @Option(names = "--put-total", defaultValue = "20000", description = "Puts per throughput workload (default: ${DEFAULT-VALUE}).")
+    long putTotal;
+
+    @Option(names = "--latency-total", defaultValue = "500", description = "Puts of the 1-client latency workload (default: ${DEFAULT-VALUE}).")
+    long latencyTotal;
+
+    @Option(names = "--range-total", defaultValue = "30000", description = "Ranges per range workload (default: ${DEFAULT-VALUE}).")
+    long rangeTotal;
+
+    @Option(names = "--watchers", defaultValue = "1000", description = "Watchers of the fan-out workload (default: ${DEFAULT-VALUE}).")
+    int watchers;
+
+    @Option(names = "--watch-puts", defaultValue = "2000", description = "Puts of the fan-out workload (default: ${DEFAULT-VALUE}).")
+    long watchPuts;
+
+    @Option(names = "--warmup-total", defaultValue = "3000", description = "Unreported warm-up puts per cluster (default: ${DEFAULT-VALUE}).")
+    long warmupTotal;
+
+    @Option(names = "--max-seconds", defaultValue = "60",
+            description = "Cap on each workload's load phase, so a slow server cannot stall the run (default: ${DEFAULT-VALUE}).")
+    long maxSeconds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Results JSON (default: bench-results/compare-<time>.json).")
+    Path json;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|on|off",
+            description = "Progress bars on stderr (default: ${DEFAULT-VALUE}).")
+    String progress;
+
+    /** One row of the table: how to get the number out of a side's results. */
+    private record Metric(String id, String label, boolean higherIsBetter, String format) {
+    }
+
+    private static final List<Metric> METRICS = List.of(
+            new Metric("put-100", "put, 100 clients / 10 conns (req/s, higher is better)", true, "%,.0f"),
+            new Metric("put-1000", "put, 1000 clients / 100 conns (req/s, higher is better)", true, "%,.0f"),
+            new Metric("put-1-p50", "put, 1 client: p50 latency (ms, lower is better)", false, "%.2f"),
+            new Metric("range-l", "range linearizable, 100 clients (req/s, higher is better)", true, "%,.0f"),
+            new Metric("range-s", "range serializable, 100 clients (req/s, higher is better)", true, "%,.0f"),
+            new Metric("watch", "watch fan-out (events/s delivered, higher is better)", true, "%,.0f"));
+
+    @Override
+    public Integer call() throws Exception {
+        Validation v = new Validation(spec.commandLine());
+        validate(v);
+        PrintWriter out = spec.commandLine().getOut();
+        boolean ownDir = workDir == null;
+        Path dir = ownDir ? Files.createTempDirectory("hawser-compare-") : workDir;
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("tool", "hawser bench compare");
+        doc.put("startedAt", Instant.now().toString());
+        doc.put("cores", Runtime.getRuntime().availableProcessors());
+        doc.put("loadAverageAtStart", loadAverage());
+        doc.put("params", params());
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
+        try {
+            if (!only.equals("hawser")) {
+                requireEtcd();
+                out.println("== etcd: 3 members, data under " + dir.resolve("etcd") + " (fsync on, etcd's default)");
+                out.flush();
+                Map<String, Object> d = new LinkedHashMap<>();
+                metrics.put("etcd", runSide("etcd", name -> List.of(etcdBinary), dir.resolve("etcd"), basePort, d, out));
+                details.put("etcd", d);
+            }
+            if (!only.equals("etcd")) {
+                List<String> prefix = hawserPrefix();
+                out.println("== hawser: 3 members, data under " + dir.resolve("hawser") + " (Ratis log fsync)");
+                out.flush();
+                Map<String, Object> d = new LinkedHashMap<>();
+                metrics.put("hawser", runSide("hawser", name -> withJfr(prefix, name), dir.resolve("hawser"),
+                        basePort + 9, d, out));
+                details.put("hawser", d);
+            }
+        } finally {
+            if (ownDir && !keepData) {
+                deleteTree(dir);
+            } else {
+                out.println("data and logs kept in " + dir);
+            }
+        }
+        doc.put("loadAverageAtEnd", loadAverage());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<String[]> table = new ArrayList<>();
+        for (Metric m : METRICS) {
+            Double e = metrics.getOrDefault("etcd", Map.of()).get(m.id());
+            Double h = metrics.getOrDefault("hawser", Map.of()).get(m.id());
+            Double ratio = e != null && h != null && e > 0 ? h / e : null;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("workload", m.id());
+            row.put("label", m.label());
+            row.put("etcd", e);
+            row.put("hawser", h);
+            row.put("ratio", ratio);
+            row.put("higherIsBetter", m.higherIsBetter());
+            rows.add(row);
+            table.add(new String[] {m.label(), fmt(m.format(), e), fmt(m.format(), h),
+                    ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio)});
+        }
+        doc.put("rows", rows);
+        doc.put("details", details);
+        out.println();
+        out.printf(Locale.ROOT, "etcd 3.4 vs Hawser, 3 members each on loopback, %d cores, load average %s at start, %s at end%n",
+                Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
+        out.println(AsciiTable.getTable(new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"},
+                table.toArray(new String[0][])));
+        Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        Results.JSON.writeValue(file.toFile(), doc);
+        out.println("wrote " + file);
+        out.flush();
+        return 0;
+    }
+
+    private void validate(Validation v) {
+        if (!List.of("both", "etcd", "hawser").contains(only)) {
+            v.fail("--only must be both, etcd or hawser (got '" + only + "')");
+        }
+        if (basePort < 1024 || basePort + 18 > 32768) {
+            v.fail("--base-port must be in 1024..32750 so that all 18 ports stay below 32768 (got " + basePort + ")");
+        }
+        v.atLeast("--put-total", putTotal, 1);
+        v.atLeast("--latency-total", latencyTotal, 1);
+        v.atLeast("--range-total", rangeTotal, 1);
+        v.atLeast("--watchers", watchers, 10);
+        v.atLeast("--watch-puts", watchPuts, 1);
+        v.atLeast("--warmup-total", warmupTotal, 0);
+        v.atLeast("--max-seconds", maxSeconds, 1);
+        OutputOptions o = OutputOptions.none();
+        o.progress = progress;
+        o.validate(v);
+    }
+
+    private Map<String, Object> params() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("putTotal", putTotal);
+        p.put("latencyTotal", latencyTotal);
+        p.put("rangeTotal", rangeTotal);
+        p.put("watchers", watchers);
+        p.put("watchPuts", watchPuts);
+        p.put("warmupTotal", warmupTotal);
+        p.put("maxSeconds", maxSeconds);
+        p.put("keySize", 8);
+        p.put("valSize", 256);
+        p.put("keySpaceSize", KEY_SPACE);
+        p.put("hawserJvmOpts", hawserJvmOpts);
+        p.put("etcdBinary", etcdBinary);
+        return p;
+    }
+
+    private Map<String, Double> runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
+                                        Map<String, Object> details, PrintWriter out) throws Exception {
+        Map<String, Double> m = new LinkedHashMap<>();
+        try (LocalCluster cluster = LocalCluster.start(side, launcher, dir, port, 3)) {
+            long t0 = System.nanoTime();
+            cluster.awaitReady(Duration.ofSeconds(90));
+            details.put("readySeconds", (System.nanoTime() - t0) / 1e9);
+            details.put("pids", cluster.pids());
+            List<String> eps = cluster.endpoints();
+            if (warmupTotal > 0) {
+                log(out, side, "warm-up: " + warmupTotal + " puts, 100 clients");
+                put(eps, side + " warm-up", 10, 100, warmupTotal);
+            }
+            RunResult r = put(eps, side + " put-100", 10, 100, putTotal);
+            m.put("put-100", r.requestsPerSec());
+            details.put("put-100", r);
+            log(out, side, summary(r));
+            r = put(eps, side + " put-1000", 100, 1000, putTotal);
+            m.put("put-1000", r.requestsPerSec());
+            details.put("put-1000", r);
+            log(out, side, summary(r));
+            r = put(eps, side + " put-1", 1, 1, latencyTotal);
+            m.put("put-1-p50", r.latency().at(50));
+            details.put("put-1", r);
+            log(out, side, summary(r));
+            seedRangeKey(eps);
+            r = range(eps, side + " range-l", "l");
+            m.put("range-l", r.requestsPerSec());
+            details.put("range-l", r);
+            log(out, side, summary(r));
+            r = range(eps, side + " range-s", "s");
+            m.put("range-s", r.requestsPerSec());
+            details.put("range-s", r);
+            log(out, side, summary(r));
+            WatchBench.Outcome w = watch(eps, side + " watch");
+            m.put("watch", w.eventsPerSec());
+            Map<String, Object> wd = new LinkedHashMap<>();
+            wd.put("eventsExpected", w.expected());
+            wd.put("eventsReceived", w.received());
+            wd.put("eventsPerSec", w.eventsPerSec());
+            wd.put("create", w.create());
+            wd.put("puts", w.puts());
+            wd.put("events", w.events());
+            details.put("watch", wd);
+            log(out, side, String.format(Locale.ROOT, "%s: %d/%d events, %.0f events/s, event p99 %.1f ms",
+                    w.events().name(), w.received(), w.expected(), w.eventsPerSec(), w.events().latency().at(99)));
+            details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
+        }
+        return m;
+    }
+
+    private RunResult put(List<String> eps, String name, int conns, int clients, long total) throws Exception {
+        PutCommand c = new PutCommand();
+        c.keySize = 8;
+        c.valSize = 256;
+        c.keySpaceSize = KEY_SPACE;
+        c.sequentialKeys = true;
+        return measure(c, eps, name, conns, clients, total);
+    }
+
+    private RunResult range(List<String> eps, String name, String consistency) throws Exception {
+        RangeCommand c = new RangeCommand();
+        c.key = RANGE_KEY;
+        c.consistency = consistency;
+        return measure(c, eps, name, 10, 100, rangeTotal);
+    }
+
+    private RunResult measure(LoadCommand c, List<String> eps, String name, int conns, int clients, long total)
+            throws Exception {
+        c.connection = new ConnectionOptions().with(eps, conns, false);
+        c.run = RunOptions.of(clients, total, Duration.ofSeconds(maxSeconds), 0);
+        c.output = OutputOptions.none();
+        c.output.progress = progress;
+        try (Connections conns2 = c.connection.open(new Validation(spec.commandLine()))) {
+            return c.measure(conns2, name);
+        }
+    }
+
+    private WatchBench.Outcome watch(List<String> eps, String name) throws Exception {
+        WatchCommand c = new WatchCommand();
+        c.connection = new ConnectionOptions().with(eps, 10, false);
+        c.output = OutputOptions.none();
+        c.output.progress = progress;
+        c.watchers = watchers;
+        c.streams = 10;
+        c.watchedKeyTotal = 1;
+        c.putTotal = watchPuts;
+        c.putRate = 0.0;
+        c.putClients = 10;
+        c.keySize = 32;
+        c.valSize = 32;
+        c.drainTimeout = Duration.ofSeconds(maxSeconds);
+        try (Connections conns = c.connection.open(new Validation(spec.commandLine()))) {
+            return c.measure(conns, name);
+        }
+    }
+
+    private void seedRangeKey(List<String> eps) {
+        try (Connections conns = Connections.open(List.of(Endpoint.parse(eps.get(0))), 1, false, Duration.ofSeconds(5))) {
+            KVGrpc.newBlockingStub(conns.channel(0)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(RANGE_KEY))
+                            .setValue(Keys.randomValue(256)).build());
+        }
+    }
+
+    private List<String> hawserPrefix() {
+        String cp = hawserClasspath != null ? hawserClasspath : ownClasspathWithoutBench();
+        boolean hasStore = Arrays.stream(cp.split(File.pathSeparator))
+                .anyMatch(e -> e.contains("hawser-kvstore") || e.contains("kvstore" + File.separator + "target"));
+        if (!hasStore) {
+            throw new BenchException("the Hawser classpath holds no hawser-kvstore (build with ./mvnw package, or "
+                    + "pass --hawser-classpath)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (!hawserJvmOpts.isBlank()) {
+            cmd.addAll(List.of(hawserJvmOpts.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", cp, "dev.hawser.kvstore.cli.Main", "store"));
+        return cmd;
+    }
+
+    private List<String> withJfr(List<String> prefix, String member) {
+        if (jfrDir == null) {
+            return prefix;
+        }
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(1, "-XX:StartFlightRecording=filename=" + jfrDir.toAbsolutePath().resolve(member + ".jfr")
+                + ",settings=profile,dumponexit=true");
+        try {
+            Files.createDirectories(jfrDir);
+        } catch (IOException e) {
+            throw new BenchException("cannot create " + jfrDir + ": " + e.getMessage());
+        }
+        return cmd;
+    }
+
+    /** This JVM's classpath less the bench module's own classes (its logback.xml must not reach the members). */
+    private static String ownClasspathWithoutBench() {
+        String self;
+        try {
+            self = Path.of(CompareCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (Exception e) {
+            self = "";
+        }
+        String me = self;
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.equals(me) && !e.endsWith("test-classes") && !e.contains("hawser-bench"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private void requireEtcd() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(etcdBinary, "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new BenchException(etcdBinary + " --version failed");
+            }
+        } catch (IOException e) {
+            throw new BenchException("cannot run '" + etcdBinary + "' (install etcd-server or pass --etcd-binary): "
+                    + e.getMessage());
+        }
+    }
+
+    private static String summary(RunResult r) {
+        return String.format(Locale.ROOT, "%s: %d ok, %d errors, %.0f req/s, p50 %.2f ms, p99 %.2f ms", r.name(),
+                r.requests(), r.errors(), r.requestsPerSec(), r.latency().at(50), r.latency().at(99));
+    }
+
+    private static void log(PrintWriter out, String side, String line) {
+        out.println("[" + side + "] " + line);
+        out.flush();
+    }
+
+    private static String fmt(String format, Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, format, value);
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: it is a temp directory
+        }
+    }
+}
