@@ -28,6 +28,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * etcd's KV service: validate, then either read locally (after a ReadIndex barrier
@@ -163,21 +164,8 @@ public final class KvService extends KVGrpc.KVImplBase {
         T run() throws EtcdException;
     }
 
-    @FunctionalInterface
-    private interface ResponseMapper<T> {
-        T map(RaftResponse r);
-    }
-
-    private <T> void replicate(RaftRequest req, StreamObserver<T> out, ResponseMapper<T> mapper) {
-        raft.propose(req).whenCompleteAsync((resp, err) -> {
-            if (err != null) {
-                GrpcErrors.fail(out, err);
-            } else if (resp.hasError()) {
-                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
-            } else {
-                respond(out, mapper.map(resp), null);
-            }
-        }, executor);
+    private <T> void replicate(RaftRequest req, StreamObserver<T> out, Function<RaftResponse, T> answer) {
+        Replicated.call(raft, req, out, answer, executor);
     }
 
     private static <T> void respond(StreamObserver<T> out, T resp, Throwable err) {

@@ -58,32 +58,14 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         // The proposer picks the ID, so that applying the grant is the same on every member.
         long id = r.getID() != 0 ? r.getID() : ids.nextLong() & Long.MAX_VALUE;
         LeaseGrantRequest grant = r.toBuilder().setID(id == 0 ? 1 : id).build();
-        raft.propose(RaftRequest.newBuilder().setLeaseGrant(grant).build()).whenCompleteAsync((resp, err) -> {
-            if (err != null) {
-                GrpcErrors.fail(out, err);
-            } else if (resp.hasError()) {
-                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
-            } else {
-                LeaseGrantResponse g = resp.getLeaseGrant();
-                out.onNext(g.toBuilder().setHeader(headers.complete(g.getHeader())).build());
-                out.onCompleted();
-            }
-        }, executor);
+        Replicated.call(raft, RaftRequest.newBuilder().setLeaseGrant(grant).build(), out, resp -> resp.getLeaseGrant()
+                .toBuilder().setHeader(headers.complete(resp.getLeaseGrant().getHeader())).build(), executor);
     }
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-        raft.propose(RaftRequest.newBuilder().setLeaseRevoke(r).build()).whenCompleteAsync((resp, err) -> {
-            if (err != null) {
-                GrpcErrors.fail(out, err);
-            } else if (resp.hasError()) {
-                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
-            } else {
-                out.onNext(resp.getLeaseRevoke().toBuilder()
-                        .setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build());
-                out.onCompleted();
-            }
-        }, executor);
+        Replicated.call(raft, RaftRequest.newBuilder().setLeaseRevoke(r).build(), out, resp -> resp.getLeaseRevoke()
+                .toBuilder().setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build(), executor);
     }
 
     @Override

@@ -139,16 +139,8 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             out.onCompleted();
             return;
         }
-        raft.propose(RaftRequest.newBuilder().setAlarm(request).build()).whenCompleteAsync((resp, err) -> {
-            if (err != null) {
-                GrpcErrors.fail(out, err);
-            } else if (resp.hasError()) {
-                GrpcErrors.fail(out, ApplyErrors.toException(resp.getError()));
-            } else {
-                out.onNext(resp.getAlarm().toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build());
-                out.onCompleted();
-            }
-        }, executor);
+        Replicated.call(raft, RaftRequest.newBuilder().setAlarm(request).build(), out, resp -> resp.getAlarm()
+                .toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build(), executor);
     }
 
     @Override

@@ -263,19 +263,7 @@ public final class RaftNode implements AutoCloseable {
         } else {
             reply = forwarder.async().send(msg);
         }
-        return reply.handle((r, err) -> {
-            if (err != null) {
-                throw new CompletionException(translate(err));
-            }
-            if (!r.isSuccess()) {
-                throw new CompletionException(translate(r.getException()));
-            }
-            try {
-                return RaftResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new CompletionException(e);
-            }
-        });
+        return decode(reply, RaftResponse.parser());
     }
 
     /**
@@ -287,6 +275,12 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<RaftClientReply> reply = isLeader()
                 ? submitLocal(msg, RaftClientRequest.readRequestType())
                 : forwarder.async().sendReadOnly(msg);
+        return decode(reply, LeaderQueryResponse.parser());
+    }
+
+    /** A Ratis reply's message as {@code T}; Ratis failures become etcd's retryable errors. */
+    private static <T> CompletableFuture<T> decode(CompletableFuture<RaftClientReply> reply,
+                                                   com.google.protobuf.Parser<T> parser) {
         return reply.handle((r, err) -> {
             if (err != null) {
                 throw new CompletionException(translate(err));
@@ -295,7 +289,7 @@ public final class RaftNode implements AutoCloseable {
                 throw new CompletionException(translate(r.getException()));
             }
             try {
-                return LeaderQueryResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+                return parser.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new CompletionException(e);
             }
