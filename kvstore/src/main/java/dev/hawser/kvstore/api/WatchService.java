@@ -34,6 +34,26 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
         this.settings = settings;
         long every = settings.progressNotifyIntervalMs();
         timer.scheduleWithFixedDelay(() -> sessions.forEach(WatchSession::progressTick), every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::checkLeader, LEADER_CHECK_MS, LEADER_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How often streams that asked for a leader (hasleader=true) are checked, and how long they tolerate none. */
+    private static final long LEADER_CHECK_MS = 1000;
+    private static final long NO_LEADER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private long leaderLostAt;
+
+    /** Like etcd's monitorLeader: a stream that needs a leader is closed with "no leader" once it has none for a while. */
+    private void checkLeader() {
+        if (raft.hasLeader()) {
+            leaderLostAt = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (leaderLostAt == 0) {
+            leaderLostAt = now;
+        } else if (now - leaderLostAt > NO_LEADER_GRACE_NANOS) {
+            sessions.forEach(WatchSession::failIfLeaderRequired);
+        }
     }
 
     @Override
@@ -56,7 +76,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
             };
         }
         WatchHub hub = raft.stateMachine().watchHub();
-        WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, settings, sessions::remove);
+        WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, settings, sessions::remove,
+                RequestMetadata.requiresLeader());
         sessions.add(s);
         return s;
     }

@@ -52,6 +52,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private final Executor executor;
     private final WatchLimits settings;
     private final Consumer<WatchSession> onClose;
+    /** The client sent hasleader=true: it wants the stream to fail rather than wait without a leader. */
+    private final boolean requiresLeader;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
     private final Set<Long> fragmenting = ConcurrentHashMap.newKeySet();
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
@@ -63,7 +65,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private long nextId;
 
     WatchSession(ServerCallStreamObserver<WatchResponse> out, WatchHub hub, KvSource store, Headers headers,
-                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose) {
+                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose, boolean requiresLeader) {
+        this.requiresLeader = requiresLeader;
         this.out = out;
         this.hub = hub;
         this.store = store;
@@ -314,6 +317,21 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         synchronized (sendLock) {
             try {
                 out.onCompleted();
+            } catch (RuntimeException e) {
+                // already cancelled
+            }
+        }
+    }
+
+    /** Ends the stream with etcd's "no leader" if the client asked for that. */
+    void failIfLeaderRequired() {
+        if (!requiresLeader || closed) {
+            return;
+        }
+        close();
+        synchronized (sendLock) {
+            try {
+                out.onError(GrpcErrors.of(dev.hawser.kvstore.errors.EtcdError.NO_LEADER));
             } catch (RuntimeException e) {
                 // already cancelled
             }
