@@ -178,7 +178,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (watchers.remove(w.id()) == null) {
             return;
         }
-        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
+        // etcd's compacted cancel carries no revision in its header.
+        enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(0))
                 .setWatchId(w.id()).setCanceled(true).setCompactRevision(compactRevision)
                 .setCancelReason("mvcc: required revision has been compacted").build());
     }

@@ -3,6 +3,7 @@ package dev.hawser.kvstore.cli;
 import dev.hawser.kvstore.api.Limits;
 import dev.hawser.kvstore.server.StoreConfig;
 import dev.hawser.kvstore.server.StoreServer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,7 +79,13 @@ final class StoreCommand implements Callable<Integer> {
         StoreConfig cfg = config();
         StoreServer server = new StoreServer(cfg);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-        server.start();
+        try {
+            server.start();
+        } catch (Exception | Error e) {
+            // The command line gets one readable line; the member's log gets the whole story.
+            LoggerFactory.getLogger(StoreCommand.class).error("member {} failed to start", cfg.name(), e);
+            throw e;
+        }
         server.awaitTermination();
         return 0;
     }

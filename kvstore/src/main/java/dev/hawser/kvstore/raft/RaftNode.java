@@ -137,6 +137,9 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentBytes));
         // Every acknowledged write is fsynced by a quorum; these only shape batching.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
+        // Ratis' commit-index metadata entries would double the log writes; the commit index is
+        // learnt from the leader after a restart anyway, and applied entries are tracked in RocksDB.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("9MB"));
         RaftServerConfigKeys.Write.setElementLimit(p, 16384);

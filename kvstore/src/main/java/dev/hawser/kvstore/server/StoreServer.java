@@ -124,7 +124,7 @@ public final class StoreServer implements AutoCloseable {
                 .addService(new ElectionService(raft, headers, executor))
                 .addService(new MaintenanceService(raft, headers, cfg.quotaBackendBytes(), executor,
                         cfg.dataDir().resolve("member").resolve("tmp")))
-                .addService(new ClusterService(membership, headers, raft))
+                .addService(new ClusterService(membership, headers))
                 .addService(health.getHealthService())
                 .build()
                 .start();

@@ -36,6 +36,11 @@ final class Etcdctl {
     return new Etcdctl(requireBinary(), endpoints);
   }
 
+  /** Fails (under CI=true) or aborts the calling test when etcdctl is not installed. */
+  static void requireInstalled() {
+    requireBinary();
+  }
+
   /** The outcome of one etcdctl run. */
   record Result(int exitCode, String stdout, String stderr) {
     boolean ok() {

@@ -32,7 +32,7 @@ class EtcdctlKvIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    etcdctl = null;
+    Etcdctl.requireInstalled(); // before starting nodes, so a skip costs nothing
     cluster = StoreCluster.of("EtcdctlKvIT", 3).start();
     etcdctl = Etcdctl.forEndpoints(cluster.endpoints());
     cluster.awaitHealthy(Duration.ofSeconds(90));
