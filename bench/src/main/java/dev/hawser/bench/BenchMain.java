@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  * etcd-vs-Hawser comparison, and the JMH microbenchmarks. Exit codes: 0 done, 1 the run failed (unreachable
  * endpoint, every request failed, ...), 2 bad flags.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         description = "Benchmarks over the etcd v3 API: load against Hawser or etcd, and etcd-vs-Hawser comparison.",
         subcommands = {PutCommand.class, RangeCommand.class, TxnCommand.class, WatchCommand.class,
                 WatchLatencyCommand.class, LeaseKeepAliveCommand.class, CompareCommand.class, BenchMain.Jmh.class})

@@ -178,7 +178,8 @@ final class CompareCommand implements Callable<Integer> {
             row.put("ratio", ratio);
             row.put("higherIsBetter", m.higherIsBetter());
             rows.add(row);
-            table.add(new String[] {m.label(), fmt(m.format(), e), fmt(m.format(), h),
+            table.add(new String[] {m.label(), cell(m.format(), e, metrics.containsKey("etcd")),
+                    cell(m.format(), h, metrics.containsKey("hawser")),
                     ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio)});
         }
         doc.put("rows", rows);
@@ -234,9 +235,45 @@ final class CompareCommand implements Callable<Integer> {
         return p;
     }
 
+    /** One workload of a side: runs it, records its details, returns the table's number. */
+    @FunctionalInterface
+    private interface Step {
+        double run(List<String> endpoints, Map<String, Object> details) throws Exception;
+    }
+
     private Map<String, Double> runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
                                         Map<String, Object> details, PrintWriter out) throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
+        Map<String, Step> steps = new LinkedHashMap<>();
+        steps.put("put-100", (eps, d) -> record(out, side, d, "put-100", put(eps, side + " put-100", 10, 100, putTotal))
+                .requestsPerSec());
+        steps.put("put-1000", (eps, d) -> record(out, side, d, "put-1000",
+                put(eps, side + " put-1000", 100, 1000, putTotal)).requestsPerSec());
+        steps.put("put-1-p50", (eps, d) -> record(out, side, d, "put-1", put(eps, side + " put-1", 1, 1, latencyTotal))
+                .latency().at(50));
+        steps.put("range-l", (eps, d) -> {
+            seedRangeKey(eps);
+            return record(out, side, d, "range-l", range(eps, side + " range-l", "l")).requestsPerSec();
+        });
+        steps.put("range-s", (eps, d) -> record(out, side, d, "range-s", range(eps, side + " range-s", "s"))
+                .requestsPerSec());
+        steps.put("watch", (eps, d) -> {
+            WatchBench.Outcome w = watch(eps, side + " watch");
+            Map<String, Object> wd = new LinkedHashMap<>();
+            wd.put("eventsExpected", w.expected());
+            wd.put("eventsReceived", w.received());
+            wd.put("eventsPerSec", w.eventsPerSec());
+            wd.put("create", w.create());
+            wd.put("puts", w.puts());
+            wd.put("events", w.events());
+            d.put("watch", wd);
+            log(out, side, String.format(Locale.ROOT, "%s: %d/%d events, %.0f events/s, event p99 %.1f ms",
+                    w.events().name(), w.received(), w.expected(), w.eventsPerSec(), w.events().latency().at(99)));
+            if (w.received() < w.expected()) {
+                throw new BenchException("only " + w.received() + " of " + w.expected() + " events arrived");
+            }
+            return w.eventsPerSec();
+        });
         try (LocalCluster cluster = LocalCluster.start(side, launcher, dir, port, 3)) {
             long t0 = System.nanoTime();
             cluster.awaitReady(Duration.ofSeconds(90));
@@ -247,42 +284,32 @@ final class CompareCommand implements Callable<Integer> {
                 log(out, side, "warm-up: " + warmupTotal + " puts, 100 clients");
                 put(eps, side + " warm-up", 10, 100, warmupTotal);
             }
-            RunResult r = put(eps, side + " put-100", 10, 100, putTotal);
-            m.put("put-100", r.requestsPerSec());
-            details.put("put-100", r);
-            log(out, side, summary(r));
-            r = put(eps, side + " put-1000", 100, 1000, putTotal);
-            m.put("put-1000", r.requestsPerSec());
-            details.put("put-1000", r);
-            log(out, side, summary(r));
-            r = put(eps, side + " put-1", 1, 1, latencyTotal);
-            m.put("put-1-p50", r.latency().at(50));
-            details.put("put-1", r);
-            log(out, side, summary(r));
-            seedRangeKey(eps);
-            r = range(eps, side + " range-l", "l");
-            m.put("range-l", r.requestsPerSec());
-            details.put("range-l", r);
-            log(out, side, summary(r));
-            r = range(eps, side + " range-s", "s");
-            m.put("range-s", r.requestsPerSec());
-            details.put("range-s", r);
-            log(out, side, summary(r));
-            WatchBench.Outcome w = watch(eps, side + " watch");
-            m.put("watch", w.eventsPerSec());
-            Map<String, Object> wd = new LinkedHashMap<>();
-            wd.put("eventsExpected", w.expected());
-            wd.put("eventsReceived", w.received());
-            wd.put("eventsPerSec", w.eventsPerSec());
-            wd.put("create", w.create());
-            wd.put("puts", w.puts());
-            wd.put("events", w.events());
-            details.put("watch", wd);
-            log(out, side, String.format(Locale.ROOT, "%s: %d/%d events, %.0f events/s, event p99 %.1f ms",
-                    w.events().name(), w.received(), w.expected(), w.eventsPerSec(), w.events().latency().at(99)));
+            for (Map.Entry<String, Step> step : steps.entrySet()) {
+                try {
+                    // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
+                    cluster.awaitReady(Duration.ofSeconds(60));
+                    m.put(step.getKey(), step.getValue().run(eps, details));
+                } catch (BenchException e) {
+                    details.put(step.getKey() + "-failure", e.getMessage());
+                    log(out, side, step.getKey() + " FAILED: " + e.getMessage());
+                }
+            }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
         return m;
+    }
+
+    private static RunResult record(PrintWriter out, String side, Map<String, Object> details, String id, RunResult r) {
+        details.put(id, r);
+        log(out, side, summary(r));
+        if (!r.errorKinds().isEmpty()) {
+            log(out, side, "  errors: " + r.errorKinds());
+        }
+        if (r.errors() > r.requests() / 100) {
+            throw new BenchException(r.errors() + " of " + (r.errors() + r.requests()) + " requests failed: "
+                    + r.errorKinds().keySet());
+        }
+        return r;
     }
 
     private RunResult put(List<String> eps, String name, int conns, int clients, long total) throws Exception {
@@ -408,8 +435,9 @@ final class CompareCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String fmt(String format, Double value) {
-        return value == null ? "-" : String.format(Locale.ROOT, format, value);
+    /** The number, "failed" if the side ran but the workload failed, "-" if the side did not run. */
+    private static String cell(String format, Double value, boolean sideRan) {
+        return value != null ? String.format(Locale.ROOT, format, value) : sideRan ? "failed" : "-";
     }
 
     static String loadAverage() {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
@@ -52,9 +51,8 @@ public final class Plot {
     private static XYChart distribution(RunResult r, String title) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(title + ": latency distribution (" + r.latency().count() + " requests)")
-                .xAxisTitle("percentile").yAxisTitle("latency (ms)").build();
+                .xAxisTitle("percentile, in nines: 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99").yAxisTitle("latency (ms)").build();
         chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(Plot::nines);
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         Histogram h = r.histogram();
@@ -101,13 +99,4 @@ public final class Plot {
         return chart;
     }
 
-    /** Tick label of x = -log10(1-p), the number of nines: 0 -> 0%, 1 -> 90%, 2 -> 99%, 3 -> 99.9% ... */
-    private static String nines(Double x) {
-        double p = 100 * (1 - Math.pow(10, -x));
-        if (p <= 0) {
-            return "0%";
-        }
-        return String.format(Locale.ROOT, p >= 99.9 ? "%.3f%%" : p >= 99 ? "%.2f%%" : "%.1f%%", p)
-                .replaceAll("\\.?0+%$", "%");
-    }
 }

@@ -49,9 +49,11 @@ public final class Nemesis {
     /** Runs the schedule until {@code deadlineNanos} (run clock), then leaves the cluster healed and healthy. */
     public void run(long deadlineNanos) throws Exception {
         List<String> round = new ArrayList<>();
-        while (clock.getAsLong() < deadlineNanos) {
+        java.util.Set<String> done = new java.util.HashSet<>();
+        // Runs until the deadline, and in any case until every enabled kind was injected once.
+        while (clock.getAsLong() < deadlineNanos || !done.containsAll(kinds)) {
             sleep(healthyMillis / 2 + random.nextInt((int) Math.max(1, healthyMillis)));
-            if (clock.getAsLong() >= deadlineNanos || kinds.isEmpty()) {
+            if (kinds.isEmpty()) {
                 break;
             }
             if (round.isEmpty()) {
@@ -60,7 +62,21 @@ public final class Nemesis {
             }
             String kind = round.remove(0);
             long hold = faultMillis / 2 + random.nextInt((int) Math.max(1, faultMillis));
-            inject(kind, hold);
+            try {
+                inject(kind, hold);
+            } catch (Exception e) {
+                // A fault that could not be applied (or undone) is recorded, then everything is healed.
+                LOG.warn("nemesis: {} failed: {}", kind, e.toString());
+                events.add(new FaultEvent(kind, "FAILED to inject: " + e, clock.getAsLong(), clock.getAsLong()));
+                cluster.healNetwork();
+                for (String n : cluster.names()) {
+                    cluster.resume(n);
+                    if (!cluster.member(n).isRunning()) {
+                        cluster.restart(n);
+                    }
+                }
+            }
+            done.add(kind);
             cluster.awaitHealthy(Duration.ofSeconds(120));
         }
     }

@@ -13,7 +13,6 @@ import dev.hawser.proto.raft.LeaderQueryResponse;
 import dev.hawser.proto.raft.MemberInfo;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.hawser.kvstore.storage.Cf;
 import dev.hawser.kvstore.storage.Dirs;
@@ -71,12 +70,12 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Entries up to here are already in the live database (replayed after a restart). */
     private volatile long durableIndex;
 
-    public KvStateMachine(Path liveDir, Lessor lessor, long electionTimeoutMs, ScheduledExecutorService watchCatchUp) {
+    public KvStateMachine(Path liveDir, Lessor lessor, long electionTimeoutMs) {
         this.liveDir = liveDir;
         this.lessor = lessor;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs);
         this.applier = new Applier(new Txns(lessor), lessor, alarms);
-        this.watchHub = new WatchHub(this, watchCatchUp);
+        this.watchHub = new WatchHub(this);
     }
 
     /** Runs {@code fn} against the live MVCC store; it cannot be swapped out meanwhile. */
@@ -324,6 +323,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
 
     @Override
     public void close() throws IOException {
+        watchHub.close();
         swap.writeLock().lock();
         try {
             if (live != null) {

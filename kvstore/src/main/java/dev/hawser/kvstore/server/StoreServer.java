@@ -80,7 +80,7 @@ public final class StoreServer implements AutoCloseable {
                 cfg.initialClusterToken(), cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
                 cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
-        KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs(), scheduler);
+        KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs());
         raft = new RaftNode(opts, sm);
         raft.start();
         Membership membership = new Membership(raft, executor);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * announced one: every later commit will reach it through {@link #onCommit}. Hence no
  * gaps and no repeats.
  */
-public final class WatchHub implements CommitListener {
+public final class WatchHub implements CommitListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
     /** etcd sends at most this many revisions of history in one response. */
     static final int MAX_REVISIONS_PER_RESPONSE = 1000;
@@ -40,9 +41,19 @@ public final class WatchHub implements CommitListener {
     /** The newest revision announced through {@link #onCommit}; it may not be visible to readers yet. */
     private long announced;
 
-    public WatchHub(KvSource store, ScheduledExecutorService catchUp) {
+    public WatchHub(KvSource store) {
         this.store = store;
-        this.catchUp = catchUp;
+        // One thread: two catch-up rounds working on the same watcher would send its history twice.
+        this.catchUp = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "watch-catch-up");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void close() {
+        catchUp.shutdownNow();
     }
 
     /** The revision a watch that starts "now" has seen: etcd's current revision for watchers. */

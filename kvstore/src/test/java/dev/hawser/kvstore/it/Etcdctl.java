@@ -143,6 +143,29 @@ final class Etcdctl {
     }
   }
 
+  /**
+   * Starts etcdctl without waiting for it, for long-running commands ({@code watch}, {@code watch
+   * -i}, {@code lease keep-alive}): stdin and stdout are pipes, stderr goes to {@code stderrFile}.
+   * The caller reads stdout line by line and destroys the process.
+   */
+  Process start(Path stderrFile, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(binary);
+    command.add("--endpoints=" + endpoints);
+    command.add("--dial-timeout=5s");
+    command.add("--command-timeout=15s");
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderrFile.toFile());
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(key -> key.startsWith("ETCDCTL_"));
+    env.put("ETCDCTL_API", "3");
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + command, e);
+    }
+  }
+
   private static String requireBinary() {
     String configured = System.getProperty("hawser.it.etcdctl");
     if (configured != null) {
