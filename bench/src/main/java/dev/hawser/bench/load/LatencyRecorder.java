@@ -48,7 +48,7 @@ public final class LatencyRecorder {
 
     public void error(Throwable t, long nowNanos) {
         errors.increment();
-        errorKinds.computeIfAbsent(describe(t), k -> new LongAdder()).increment();
+        errorKinds.computeIfAbsent(kind(t), k -> new LongAdder()).increment();
         lastEventNanos = nowNanos;
     }
 
@@ -90,12 +90,21 @@ public final class LatencyRecorder {
                 List.copyOf(timeline), total.copy());
     }
 
-    /** A short, stable description of a failure: the gRPC code and message, or the exception. */
+    /** A short description of a failure: the gRPC code and message, or the exception. */
     public static String describe(Throwable t) {
         Status s = Status.fromThrowable(t);
         if (s.getCode() != Status.Code.UNKNOWN || s.getDescription() != null) {
             return s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
         }
         return t.toString();
+    }
+
+    /**
+     * The kind of a failure, for counting: {@link #describe} without what varies from call to call (gRPC's
+     * "[closed=[], open=[[remote_addr=...]]]" details, elapsed times), so equal causes add up.
+     */
+    static String kind(Throwable t) {
+        String d = describe(t).replaceAll("\\s*\\[.*$", "").replaceAll("\\d+(\\.\\d+)?", "N").trim();
+        return d.length() > 160 ? d.substring(0, 160) : d;
     }
 }

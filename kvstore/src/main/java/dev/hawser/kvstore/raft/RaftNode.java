@@ -43,6 +43,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,6 +63,7 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ReadBarrier barrier;
+    private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
 
     public RaftNode(Options o, KvStateMachine stateMachine) throws IOException {
@@ -85,7 +87,12 @@ public final class RaftNode implements AutoCloseable {
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) Math.max(10, o.electionTimeoutMs() * 5 / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
-        this.barrier = new ReadBarrier(this::readIndex);
+        this.barrierThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "read-barrier");
+            t.setDaemon(true);
+            return t;
+        });
+        this.barrier = new ReadBarrier(this::readIndex, barrierThread);
     }
 
     /**
@@ -363,6 +370,7 @@ public final class RaftNode implements AutoCloseable {
             forwarder.close();
         } finally {
             server.close();
+            barrierThread.shutdownNow();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.raft;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -8,14 +9,20 @@ import java.util.function.Supplier;
  * reader always waits for a round that starts after it arrived (a round already in
  * flight may have taken its read index too early), so at most two rounds are ever
  * pending, whatever the number of readers.
+ *
+ * <p>A finished round is handled on {@code executor}, never on the Ratis thread that
+ * completed it: starting the next round from inside Ratis' ReadIndex callback deadlocks
+ * the member (the callback holds a monitor that submitting a new read needs).
  */
 final class ReadBarrier {
     private final Supplier<CompletableFuture<Void>> readIndex;
+    private final Executor executor;
     private CompletableFuture<Void> next;
     private boolean inFlight;
 
-    ReadBarrier(Supplier<CompletableFuture<Void>> readIndex) {
+    ReadBarrier(Supplier<CompletableFuture<Void>> readIndex, Executor executor) {
         this.readIndex = readIndex;
+        this.executor = executor;
     }
 
     synchronized CompletableFuture<Void> await() {
@@ -39,7 +46,7 @@ final class ReadBarrier {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        f.whenComplete((v, err) -> {
+        f.whenCompleteAsync((v, err) -> {
             if (err != null) {
                 round.completeExceptionally(err);
             } else {
@@ -51,6 +58,6 @@ final class ReadBarrier {
                     startRound();
                 }
             }
-        });
+        }, executor);
     }
 }

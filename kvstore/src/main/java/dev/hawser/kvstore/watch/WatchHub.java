@@ -36,6 +36,12 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     private final ScheduledExecutorService catchUp;
     private final Object lock = new Object();
     private final Set<Watcher> synced = new LinkedHashSet<>();
+    /**
+     * The synced set as an array, rebuilt only after it changed: commits iterate over it, so a
+     * sink may cancel a watcher (which edits the set) from inside {@link #onCommit}.
+     */
+    private Watcher[] syncedView = new Watcher[0];
+    private boolean syncedChanged;
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     private boolean catchUpScheduled;
     /** The newest revision announced through {@link #onCommit}; it may not be visible to readers yet. */
@@ -69,8 +75,12 @@ public final class WatchHub implements CommitListener, AutoCloseable {
      */
     public void add(Watcher w) {
         synchronized (lock) {
+            if (w.cancelled) {
+                return; // cancelled before it was added
+            }
             if (w.nextRev > announced) {
                 synced.add(w);
+                syncedChanged = true;
                 return;
             }
             unsynced.add(w);
@@ -81,7 +91,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     public void cancel(Watcher w) {
         w.cancelled = true;
         synchronized (lock) {
-            synced.remove(w);
+            syncedChanged |= synced.remove(w);
             unsynced.remove(w);
         }
     }
@@ -107,6 +117,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
             announced = store.withKv(KV::rev);
             unsynced.addAll(synced);
             synced.clear();
+            syncedChanged = true;
         }
         scheduleCatchUp(0);
     }
@@ -127,7 +138,14 @@ public final class WatchHub implements CommitListener, AutoCloseable {
         List<Watcher> fellBehind = null;
         synchronized (lock) {
             announced = rev;
-            for (Watcher w : synced) {
+            if (syncedChanged) {
+                syncedView = synced.toArray(new Watcher[0]);
+                syncedChanged = false;
+            }
+            for (Watcher w : syncedView) {
+                if (w.cancelled) {
+                    continue;
+                }
                 if (w.nextRev > rev) {
                     continue; // started in the future
                 }
@@ -147,6 +165,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
             if (fellBehind != null) {
                 fellBehind.forEach(synced::remove);
                 unsynced.addAll(fellBehind);
+                syncedChanged = true;
             }
         }
         if (fellBehind != null) {
@@ -215,6 +234,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
                     // Everything announced was delivered; every later commit will be announced to it.
                     unsynced.remove(w);
                     synced.add(w);
+                    syncedChanged = true;
                     return true;
                 }
             }
