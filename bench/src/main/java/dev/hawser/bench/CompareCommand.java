@@ -100,9 +100,13 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--warmup-total", defaultValue = "3000", description = "Unreported warm-up puts per cluster (default: ${DEFAULT-VALUE}).")
     long warmupTotal;
 
-    @Option(names = "--max-seconds", defaultValue = "60",
+    @Option(names = "--max-seconds", defaultValue = "45",
             description = "Cap on each workload's load phase, so a slow server cannot stall the run (default: ${DEFAULT-VALUE}).")
     long maxSeconds;
+
+    @Option(names = "--workloads", split = ",", paramLabel = "ID",
+            description = "Only these workloads: put-100, put-1000, put-1-p50, range-l, range-s, watch (default: all).")
+    List<String> workloads;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Results JSON (default: bench-results/compare-<time>.json).")
     Path json;
@@ -187,8 +191,8 @@ final class CompareCommand implements Callable<Integer> {
         out.println();
         out.printf(Locale.ROOT, "etcd 3.4 vs Hawser, 3 members each on loopback, %d cores, load average %s at start, %s at end%n",
                 Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
-        out.println(AsciiTable.getTable(new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"},
-                table.toArray(new String[0][])));
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
+                new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"}, null, table.toArray(new String[0][])));
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -213,6 +217,14 @@ final class CompareCommand implements Callable<Integer> {
         v.atLeast("--watch-puts", watchPuts, 1);
         v.atLeast("--warmup-total", warmupTotal, 0);
         v.atLeast("--max-seconds", maxSeconds, 1);
+        if (workloads != null) {
+            for (String w : workloads) {
+                if (METRICS.stream().noneMatch(m -> m.id().equals(w))) {
+                    v.fail("--workloads: unknown workload '" + w + "' (known: "
+                            + METRICS.stream().map(Metric::id).collect(Collectors.joining(", ")) + ")");
+                }
+            }
+        }
         OutputOptions o = OutputOptions.none();
         o.progress = progress;
         o.validate(v);
@@ -285,9 +297,12 @@ final class CompareCommand implements Callable<Integer> {
                 put(eps, side + " warm-up", 10, 100, warmupTotal);
             }
             for (Map.Entry<String, Step> step : steps.entrySet()) {
+                if (workloads != null && !workloads.contains(step.getKey())) {
+                    continue;
+                }
                 try {
                     // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
-                    cluster.awaitReady(Duration.ofSeconds(60));
+                    cluster.awaitReady(Duration.ofSeconds(30));
                     m.put(step.getKey(), step.getValue().run(eps, details));
                 } catch (BenchException e) {
                     details.put(step.getKey() + "-failure", e.getMessage());
@@ -431,7 +446,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void log(PrintWriter out, String side, String line) {
-        out.println("[" + side + "] " + line);
+        out.println(java.time.LocalTime.now().withNano(0) + " [" + side + "] " + line);
         out.flush();
     }
 

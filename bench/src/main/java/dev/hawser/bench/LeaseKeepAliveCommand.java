@@ -9,6 +9,7 @@ import dev.hawser.proto.etcdserverpb.LeaseGrpc;
 import dev.hawser.proto.etcdserverpb.LeaseKeepAliveRequest;
 import dev.hawser.proto.etcdserverpb.LeaseKeepAliveResponse;
 import dev.hawser.proto.etcdserverpb.LeaseRevokeRequest;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,7 +110,7 @@ final class LeaseKeepAliveCommand extends LoadCommand {
     void cleanUp(Connections conns) {
         streams.forEach(s -> {
             try {
-                s.onCompleted();
+                ((ClientCallStreamObserver<LeaseKeepAliveRequest>) s).cancel("benchmark done", null);
             } catch (RuntimeException ignored) {
                 // the stream already failed
             }

@@ -15,6 +15,7 @@ import dev.hawser.proto.etcdserverpb.WatchGrpc;
 import dev.hawser.proto.etcdserverpb.WatchRequest;
 import dev.hawser.proto.etcdserverpb.WatchResponse;
 import dev.hawser.proto.mvccpb.Event;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -304,7 +305,8 @@ abstract class WatchBench implements Callable<Integer> {
         } finally {
             for (StreamObserver<WatchRequest> r : requests) {
                 try {
-                    r.onCompleted();
+                    // The server keeps a watch stream open after a half-close; cancel it so the channel can close.
+                    ((ClientCallStreamObserver<WatchRequest>) r).cancel("benchmark done", null);
                 } catch (RuntimeException ignored) {
                     // stream already failed
                 }

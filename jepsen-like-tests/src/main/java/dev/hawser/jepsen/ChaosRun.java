@@ -58,15 +58,24 @@ public final class ChaosRun {
                     default -> throw new IllegalArgumentException("unknown workload " + w);
                 }
             }
-            for (Workload w : workloads) {
-                w.start(ctx);
-            }
             Nemesis nemesis = new Nemesis(cluster, cfg.faults(), cfg.seed(), ctx::now, cfg.healthyMillis(), cfg.faultMillis());
-            long deadline = ctx.now() + cfg.time().toNanos();
-            nemesis.run(deadline);
-            LOG.info("run over; healing and checking");
-            for (Workload w : workloads) {
-                w.stop();
+            boolean ran = false;
+            try {
+                for (Workload w : workloads) {
+                    w.start(ctx);
+                }
+                long deadline = ctx.now() + cfg.time().toNanos();
+                nemesis.run(deadline);
+                LOG.info("run over after {} ms; healing and checking", ctx.now() / 1_000_000);
+                ran = true;
+            } finally {
+                // Also on failure: no client thread may outlive the run (the next IT shares this JVM).
+                for (Workload w : workloads) {
+                    w.stop();
+                }
+                if (!ran && watch != null) {
+                    watch.catchUp(0, 0);
+                }
             }
             cluster.healNetwork();
             cluster.members().forEach(m -> cluster.resume(m.name()));

@@ -92,9 +92,11 @@ public final class Connections implements AutoCloseable {
     @Override
     public void close() {
         channels.forEach(ManagedChannel::shutdown);
+        // Calls still open (a watch or keep-alive stream the server keeps) get 2 s in all, then are cut.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (ManagedChannel c : channels) {
             try {
-                if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+                if (!c.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     c.shutdownNow();
                 }
             } catch (InterruptedException e) {

@@ -10,6 +10,8 @@ import dev.hawser.proto.etcdserverpb.StatusRequest;
 import dev.hawser.proto.etcdserverpb.StatusResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +29,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * N store members on loopback, each behind its own {@link PeerProxy}, plus the knobs the nemesis
  * turns: kill/restart, pause/resume, cut/heal links, remove/add members, full restart.
- * {@link #close()} (also run by a shutdown hook) kills every member and frees every port.
+ * {@link #close()} (also run by a shutdown hook) kills every member and frees every port; a
+ * {@link Reaper} process kills the members even if this JVM is killed without running its hooks.
  */
 public final class Cluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
@@ -44,13 +48,17 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, PeerProxy> proxies = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<String> cutLinks = ConcurrentHashMap.newKeySet();
+    /** Members being removed: still running until Raft has dropped them, but no longer offered to clients. */
+    private final Set<String> leaving = ConcurrentHashMap.newKeySet();
     private final Thread hook = new Thread(this::closeQuietly, "cluster-close");
+    private final Reaper reaper;
     private int nextName;
 
     private Cluster(Path baseDir, List<String> memberArgs) {
         this.baseDir = baseDir;
-        this.token = "jepsen-" + Long.toHexString(System.nanoTime());
+        this.token = "jepsen-" + Long.toHexString(System.nanoTime()) + "-" + ProcessHandle.current().pid();
         this.memberArgs = memberArgs;
+        this.reaper = Reaper.start(token);
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -98,10 +106,26 @@ public final class Cluster implements AutoCloseable {
         return members.stream().map(Member::name).toList();
     }
 
+    /** The members clients may use: every current member except one being removed. */
+    public List<String> clientNames() {
+        return members.stream().map(Member::name).filter(n -> !leaving.contains(n)).toList();
+    }
+
     public ManagedChannel channel(String name) {
         Member m = member(name);
         return channels.computeIfAbsent(name, k -> ManagedChannelBuilder.forAddress("127.0.0.1", m.clientPort())
                 .usePlaintext().build());
+    }
+
+    /**
+     * Makes a channel whose member was down retry at once: gRPC backs off reconnecting up to
+     * two minutes, which would fail every request to a member long after it is back.
+     */
+    private void nudge(String name) {
+        ManagedChannel ch = channels.get(name);
+        if (ch != null) {
+            ch.resetConnectBackoff();
+        }
     }
 
     // ---- health and leadership ----
@@ -122,17 +146,44 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Waits until every running, unpaused member reports a leader. */
+    /**
+     * Waits until every running, unpaused member is healthy and answers a Status request over its
+     * client channel with a leader, so that clients (whose channels may have been backing off while
+     * the member was down) can reach each of them again.
+     */
     public void awaitHealthy(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
         while (System.nanoTime() < deadline) {
-            if (members.stream().filter(m -> m.isRunning() && !m.isPaused()).allMatch(this::healthy)
-                    && leader().isPresent()) {
+            List<String> unready = new ArrayList<>();
+            for (Member m : members) {
+                if (!m.isRunning() || m.isPaused()) {
+                    continue;
+                }
+                nudge(m.name());
+                if (!healthy(m) || statusLeader(m) == 0) {
+                    unready.add(m.name());
+                }
+            }
+            if (unready.isEmpty() && leader().isPresent()) {
                 return;
             }
-            sleep(200);
+            last = "not ready: " + unready;
+            sleep(300);
         }
-        throw new IllegalStateException("cluster not healthy within " + timeout + "; members " + members);
+        throw new IllegalStateException("cluster not healthy within " + timeout + " (" + last + "); members " + members);
+    }
+
+    /** The leader this member reports through its client port, 0 if none or unreachable. */
+    private long statusLeader(Member m) {
+        try {
+            StatusResponse s = MaintenanceGrpc.newBlockingStub(channel(m.name())).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance());
+            m.memberId(s.getHeader().getMemberId());
+            return s.getLeader();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The current leader as the reachable members report it. */
@@ -168,6 +219,7 @@ public final class Cluster implements AutoCloseable {
 
     public void restart(String name) {
         member(name).start();
+        nudge(name);
     }
 
     public void pause(String name) {
@@ -182,7 +234,10 @@ public final class Cluster implements AutoCloseable {
     public void fullRestart() {
         members.forEach(Member::stop);
         proxies.values().forEach(PeerProxy::dropAll);
-        members.forEach(Member::start);
+        for (Member m : members) {
+            m.start();
+            nudge(m.name());
+        }
     }
 
     // ---- network faults ----
@@ -238,21 +293,42 @@ public final class Cluster implements AutoCloseable {
 
     // ---- membership ----
 
-    /** Removes {@code name} from the cluster (through a live member), stops it and deletes its data. */
+    /**
+     * Removes {@code name} from the cluster, then stops it and deletes its data. Clients stop
+     * picking it first; the MemberRemove goes to the leader if known (its view of the Raft
+     * configuration is current), else to any other live member, and is retried on errors that
+     * leave the outcome open: a retry that finds the member gone counts as done.
+     */
     public void removeMember(String name) throws IOException {
         Member m = member(name);
+        leaving.add(name);
         long id = m.memberId();
         if (id == 0) {
-            id = MaintenanceGrpc.newBlockingStub(channel(name)).withDeadlineAfter(2, TimeUnit.SECONDS)
+            id = MaintenanceGrpc.newBlockingStub(channel(name)).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .status(StatusRequest.getDefaultInstance()).getHeader().getMemberId();
         }
-        String via = members.stream().filter(x -> !x.name().equals(name) && x.isRunning() && !x.isPaused())
-                .findFirst().orElseThrow().name();
-        ClusterGrpc.newBlockingStub(channel(via)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .memberRemove(MemberRemoveRequest.newBuilder().setID(id).build());
+        long memberId = id;
+        try {
+            adminCall("remove " + name, via -> {
+            try {
+                ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
+                        .memberRemove(MemberRemoveRequest.newBuilder().setID(memberId).build());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                    throw e;
+                }
+                // an earlier attempt went through
+            }
+            return null;
+            }, name);
+        } catch (RuntimeException e) {
+            leaving.remove(name);
+            throw e;
+        }
         m.kill9();
         m.wipe();
         members.remove(m);
+        leaving.remove(name);
         PeerProxy p = proxies.remove(name);
         if (p != null) {
             p.close();
@@ -263,20 +339,64 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Adds a brand-new member (new name, ports and data dir) with member add, then starts it. */
+    /**
+     * Adds a brand-new member (new name, ports and data dir) with MemberAdd, then starts it. Its
+     * proxy exists before anything advertises it; it advertises the proxy's URL, from which its
+     * ID is derived on both sides; it starts with {@code --initial-cluster-state existing} and an
+     * initial cluster listing every member, itself included.
+     */
     public String addMember() throws IOException {
         Member m = newMember();
-        String via = members.stream().filter(x -> x != m && x.isRunning() && !x.isPaused()).findFirst().orElseThrow().name();
-        MemberAddResponse r = ClusterGrpc.newBlockingStub(channel(via)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(m.advertisedPeerUrl()).build());
-        m.memberId(r.getMember().getID());
+        MemberAddResponse r = adminCall("add " + m.name(), via -> {
+            try {
+                return ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
+                        .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(m.advertisedPeerUrl()).build());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+                    throw e;
+                }
+                // "member ID already exist": an earlier attempt went through
+                return null;
+            }
+        }, m.name());
+        if (r != null) {
+            m.memberId(r.getMember().getID());
+        }
         m.configure(initialCluster(members), "existing", token);
         m.start();
         return m.name();
     }
 
+    /** Runs a membership call against the leader (or another live member), retrying for up to 90 s. */
+    private <T> T adminCall(String what, Function<ManagedChannel, T> call, String exclude) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        RuntimeException last = null;
+        int attempt = 0;
+        while (System.nanoTime() < deadline) {
+            List<String> candidates = new ArrayList<>();
+            leader().filter(l -> !l.equals(exclude)).ifPresent(candidates::add);
+            members.stream().filter(x -> !x.name().equals(exclude) && x.isRunning() && !x.isPaused()
+                    && !candidates.contains(x.name())).forEach(x -> candidates.add(x.name()));
+            if (!candidates.isEmpty()) {
+                // the leader first; if it keeps failing, every live member in turn
+                String via = attempt < 3 ? candidates.get(0) : candidates.get(attempt % candidates.size());
+                attempt++;
+                nudge(via);
+                try {
+                    return call.apply(channel(via));
+                } catch (StatusRuntimeException e) {
+                    last = e;
+                    LOG.info("{} via {} failed ({}); retrying", what, via, e.getStatus());
+                }
+            }
+            sleep(1000);
+        }
+        throw new IllegalStateException(what + " failed for 90 s", last);
+    }
+
     public int memberCount() {
-        return ClusterGrpc.newBlockingStub(channel(members.get(0).name())).withDeadlineAfter(2, TimeUnit.SECONDS)
+        String via = leader().orElse(members.get(0).name());
+        return ClusterGrpc.newBlockingStub(channel(via)).withDeadlineAfter(5, TimeUnit.SECONDS)
                 .memberList(MemberListRequest.getDefaultInstance()).getMembersCount();
     }
 
@@ -292,6 +412,7 @@ public final class Cluster implements AutoCloseable {
         }
         proxies.values().forEach(PeerProxy::close);
         channels.values().forEach(ManagedChannel::shutdownNow);
+        reaper.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

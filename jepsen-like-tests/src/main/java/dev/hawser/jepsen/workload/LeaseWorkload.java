@@ -37,9 +37,9 @@ public final class LeaseWorkload implements Workload {
         Random r = ctx.random("lease");
         workers.start("lease", 1, w -> {
             String node = ctx.pickNode(r);
-            long v = ctx.uniqueValue();
             try {
                 ManagedChannel ch = ctx.channel(node);
+                long v = ctx.uniqueValue();
                 long lease = LeaseGrpc.newBlockingStub(ch).withDeadlineAfter(ctx.opTimeoutMillis(), TimeUnit.MILLISECONDS)
                         .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(3).build()).getID();
                 Op inv = history.invoke(process, "lease-put", PREFIX + v, v, null, node);

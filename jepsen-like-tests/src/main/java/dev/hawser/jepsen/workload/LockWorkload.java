@@ -65,6 +65,7 @@ public final class LockWorkload implements Workload {
         workers.start("lock", clients, w -> {
             if (round(ctx, rnd[w], process[w])) {
                 process[w] = ctx.newProcess();
+                RunContext.backoff();
             }
             Workers.pause(50);
         });
@@ -77,6 +78,7 @@ public final class LockWorkload implements Workload {
         try {
             ch = ctx.channel(node);
         } catch (RuntimeException e) {
+            RunContext.backoff(); // removed meanwhile
             return false;
         }
         long timeout = ctx.opTimeoutMillis();

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RegisterWorkload implements Workload {
     static final String PREFIX = "reg/";
+    static final String COMPARE_FAILED = "compare failed";
     private final int clients;
     private final int opsPerKey;
     private final long thinkMillis;
@@ -64,63 +65,63 @@ public final class RegisterWorkload implements Workload {
             String key = PREFIX + (window * 3 + slot);
             String node = ctx.pickNode(r);
             int choice = r.nextInt(10);
-            Op.Type t = one(ctx, history, process[w], node, key, choice, lastSeen[w], slot);
-            if (t == Op.Type.INFO) {
+            ManagedChannel ch;
+            try {
+                ch = ctx.channel(node);
+            } catch (RuntimeException e) {
+                RunContext.backoff(); // removed meanwhile: nothing sent, nothing recorded
+                return;
+            }
+            Op done = one(ctx, history, process[w], ch, node, key, choice, lastSeen[w], slot);
+            if (done.type() == Op.Type.INFO) {
                 process[w] = ctx.newProcess();
+            }
+            if (done.error() != null && !COMPARE_FAILED.equals(done.error())) {
+                RunContext.backoff();
             }
             Workers.pause(thinkMillis);
         });
     }
 
-    /** Runs one operation and records it; returns the completion type. */
-    static Op.Type one(RunContext ctx, History history, int process, String node, String key, int choice,
-                       long[] lastSeen, int slot) {
+    /** Runs one operation on {@code ch} and records it; returns the completion. */
+    static Op one(RunContext ctx, History history, int process, ManagedChannel ch, String node, String key, int choice,
+                  long[] lastSeen, int slot) {
         long timeout = ctx.opTimeoutMillis();
         if (choice < 5) {
             Op inv = history.invoke(process, "read", key, null, null, node);
             try {
-                ManagedChannel ch = ctx.channel(node);
                 Long v = Kv.parse(Kv.get(ch, timeout, key, false));
                 if (v != null) {
                     lastSeen[slot] = v;
                 }
-                history.complete(inv, Op.Type.OK, v, null, null);
-                return Op.Type.OK;
+                return history.complete(inv, Op.Type.OK, v, null, null);
             } catch (RuntimeException e) {
-                history.complete(inv, Errors.classify(e, false), null, null, Errors.describe(e));
-                return Op.Type.FAIL;
+                return history.complete(inv, Errors.classify(e, false), null, null, Errors.describe(e));
             }
         }
         if (choice < 8 || lastSeen[slot] == 0) {
             long v = ctx.uniqueValue();
             Op inv = history.invoke(process, "write", key, v, null, node);
             try {
-                long rev = Kv.put(ctx.channel(node), timeout, key, Long.toString(v), 0);
+                long rev = Kv.put(ch, timeout, key, Long.toString(v), 0);
                 lastSeen[slot] = v;
-                history.complete(inv, Op.Type.OK, v, List.of(rev), null);
-                return Op.Type.OK;
+                return history.complete(inv, Op.Type.OK, v, List.of(rev), null);
             } catch (RuntimeException e) {
-                Op.Type t = Errors.classify(e, true);
-                history.complete(inv, t, v, null, Errors.describe(e));
-                return t;
+                return history.complete(inv, Errors.classify(e, true), v, null, Errors.describe(e));
             }
         }
         long v = ctx.uniqueValue();
         long expected = lastSeen[slot];
         Op inv = history.invoke(process, "cas", key, v, expected, node);
         try {
-            TxnResponse r = Kv.cas(ctx.channel(node), timeout, key, Long.toString(expected), Long.toString(v));
+            TxnResponse r = Kv.cas(ch, timeout, key, Long.toString(expected), Long.toString(v));
             if (r.getSucceeded()) {
                 lastSeen[slot] = v;
-                history.complete(inv, Op.Type.OK, v, List.of(r.getHeader().getRevision()), null);
-                return Op.Type.OK;
+                return history.complete(inv, Op.Type.OK, v, List.of(r.getHeader().getRevision()), null);
             }
-            history.complete(inv, Op.Type.FAIL, v, null, "compare failed");
-            return Op.Type.FAIL;
+            return history.complete(inv, Op.Type.FAIL, v, null, COMPARE_FAILED);
         } catch (RuntimeException e) {
-            Op.Type t = Errors.classify(e, true);
-            history.complete(inv, t, v, null, Errors.describe(e));
-            return t;
+            return history.complete(inv, Errors.classify(e, true), v, null, Errors.describe(e));
         }
     }
 

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -57,13 +58,23 @@ public final class RunContext {
         return opTimeoutMillis;
     }
 
-    /** A running member chosen at random, and its channel. */
+    /** A current member chosen at random (never one being removed). */
     public String pickNode(Random r) {
-        List<String> names = cluster.names();
+        List<String> names = cluster.clientNames();
         return names.get(r.nextInt(names.size()));
     }
 
+    /** The member's channel; throws if it was removed meanwhile (then no request was sent). */
     public ManagedChannel channel(String node) {
         return cluster.channel(node);
+    }
+
+    /**
+     * After a failed request: 50-200 ms before the next, so that a client does not spin on a down
+     * member's instant failures (histories stay meaningful and the checker fast). The jitter does
+     * not come from the seeded per-client Random, so it does not shift the seeded choices.
+     */
+    public static void backoff() {
+        Workers.pause(50 + ThreadLocalRandom.current().nextInt(151));
     }
 }

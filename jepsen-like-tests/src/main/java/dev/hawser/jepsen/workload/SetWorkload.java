@@ -8,6 +8,7 @@ import dev.hawser.jepsen.history.History;
 import dev.hawser.jepsen.history.Op;
 import dev.hawser.jepsen.history.WatchEvent;
 import dev.hawser.proto.etcdserverpb.RangeResponse;
+import io.grpc.ManagedChannel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,11 +43,18 @@ public final class SetWorkload implements Workload {
         process = ctx.newProcess();
         Random r = ctx.random("set");
         workers.start("set", 1, w -> {
-            long v = ctx.uniqueValue();
             String node = ctx.pickNode(r);
+            ManagedChannel ch;
+            try {
+                ch = ctx.channel(node);
+            } catch (RuntimeException e) {
+                RunContext.backoff(); // removed meanwhile: nothing sent, nothing recorded
+                return;
+            }
+            long v = ctx.uniqueValue();
             Op inv = history.invoke(process, "add", PREFIX + v, v, null, node);
             try {
-                long rev = Kv.put(ctx.channel(node), ctx.opTimeoutMillis(), PREFIX + v, Long.toString(v), 0);
+                long rev = Kv.put(ch, ctx.opTimeoutMillis(), PREFIX + v, Long.toString(v), 0);
                 history.complete(inv, Op.Type.OK, v, List.of(rev), null);
             } catch (RuntimeException e) {
                 Op.Type t = Errors.classify(e, true);
@@ -54,6 +62,7 @@ public final class SetWorkload implements Workload {
                 if (t == Op.Type.INFO) {
                     process = ctx.newProcess();
                 }
+                RunContext.backoff();
             }
             Workers.pause(thinkMillis);
         });

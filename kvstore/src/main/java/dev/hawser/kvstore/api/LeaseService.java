@@ -24,6 +24,7 @@ import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * etcd's Lease service. Grants and revocations are replicated; keep-alives and TTL
@@ -121,13 +122,35 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         out.onCompleted();
     }
 
+    /** Asks the leader; across an election the question is asked again for a few seconds, as clients would. */
     private CompletableFuture<LeaderQueryResponse> ask(LeaderQuery q) {
+        return ask(q, ELECTION_RETRIES);
+    }
+
+    private CompletableFuture<LeaderQueryResponse> ask(LeaderQuery q, int retriesLeft) {
         return raft.leaderQuery(q).thenApply(resp -> {
             if (resp.hasError()) {
                 throw new CompletionException(ApplyErrors.toException(resp.getError()));
             }
             return resp;
-        });
+        }).handle((resp, err) -> {
+            if (err == null) {
+                return CompletableFuture.completedFuture(resp);
+            }
+            if (retriesLeft > 0 && isElection(GrpcErrors.toStatus(err))) {
+                return CompletableFuture.supplyAsync(() -> null,
+                                CompletableFuture.delayedExecutor(RETRY_DELAY_MS, TimeUnit.MILLISECONDS, executor))
+                        .thenCompose(v -> ask(q, retriesLeft - 1));
+            }
+            return CompletableFuture.<LeaderQueryResponse>failedFuture(err);
+        }).thenCompose(f -> f);
+    }
+
+    private static final int ELECTION_RETRIES = 15;
+    private static final long RETRY_DELAY_MS = 200;
+
+    private static boolean isElection(io.grpc.StatusRuntimeException s) {
+        return s.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
     }
 
     private long currentRev() {

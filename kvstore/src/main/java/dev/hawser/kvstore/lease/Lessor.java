@@ -146,7 +146,8 @@ public final class Lessor implements LeaseAttacher, LeaseLookup {
     /** Renews a lease; returns its TTL, or 0 when it is unknown (etcd answers TTL=0, not an error). */
     public long renew(long id) throws EtcdException {
         if (!primary) {
-            throw EtcdError.NOT_LEADER.exception();
+            // Not (or no longer, or not yet) the leader: a transient condition clients retry.
+            throw EtcdError.LEADER_CHANGED.exception();
         }
         Lease l = leases.get(id);
         if (l == null || l.revoking || l.expiryNanos <= nanoClock.getAsLong()) {

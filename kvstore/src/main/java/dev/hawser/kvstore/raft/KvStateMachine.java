@@ -65,6 +65,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Readers hold it shared; installing a snapshot swaps the live store under it exclusively. */
     private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
     private volatile LiveStore live;
+    private final AppliedIndex appliedIndex = new AppliedIndex();
     /** The cluster's ID, told to members that join; set once known. */
     private volatile long clusterId;
     /** Entries up to here are already in the live database (replayed after a restart). */
@@ -92,6 +93,18 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Runs {@code fn} against the live MVCC store. */
     public <T, E extends Exception> T read(KvFunction<T, E> fn) throws E {
         return withKv(fn);
+    }
+
+    /** Configuration and other non-state-machine entries count as applied too. */
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        appliedIndex.advance(index);
+    }
+
+    /** Completes once this member applied {@code index}. */
+    public CompletableFuture<Void> awaitApplied(long index) {
+        return appliedIndex.await(index);
     }
 
     public void setClusterId(long clusterId) {
@@ -147,6 +160,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         long term = entry.getTerm();
         if (index <= durableIndex) {
             updateLastAppliedTermIndex(term, index);
+            appliedIndex.advance(index);
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
         RaftResponse resp;
@@ -164,6 +178,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
             resp = RaftResponse.getDefaultInstance();
         }
         updateLastAppliedTermIndex(term, index);
+        appliedIndex.advance(index);
         return CompletableFuture.completedFuture(Message.valueOf(
                 org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
                         resp.toByteString().asReadOnlyByteBuffer())));
@@ -197,7 +212,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 }
                 case LEASE_TIME_TO_LIVE -> {
                     if (!lessor.isPrimary()) {
-                        throw EtcdError.NOT_LEADER.exception();
+                        throw EtcdError.LEADER_CHANGED.exception();
                     }
                     LeaseTimeToLiveRequest r = q.getLeaseTimeToLive();
                     out.setLeaseTimeToLive(lessor.timeToLive(r.getID(), r.getKeys()));
@@ -275,6 +290,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 attach(live);
                 durableIndex = live.applied().getIndex();
                 setLastAppliedTermIndex(CheckpointStorage.termIndexOf(snapshot.get()));
+                appliedIndex.advance(CheckpointStorage.termIndexOf(snapshot.get()).getIndex());
                 LOG.info("installed snapshot {}: revision {}", snapshot.get().getFileName(), live.kv().rev());
             }
         } finally {

@@ -273,7 +273,10 @@ public final class RaftNode implements AutoCloseable {
         } else {
             reply = forwarder.async().send(msg);
         }
-        return decode(reply, RaftResponse.parser());
+        // Answer only once this member applied the entry too, so the client can read its write here.
+        return decode(reply.thenCompose(r -> r.isSuccess()
+                ? stateMachine.awaitApplied(r.getLogIndex()).thenApply(v -> r)
+                : CompletableFuture.completedFuture(r)), RaftResponse.parser());
     }
 
     /**
@@ -282,9 +285,16 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<LeaderQueryResponse> leaderQuery(LeaderQuery q) {
         Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(q.toByteString().asReadOnlyByteBuffer()));
-        CompletableFuture<RaftClientReply> reply = isLeader()
-                ? submitLocal(msg, RaftClientRequest.readRequestType())
-                : forwarder.async().sendReadOnly(msg);
+        CompletableFuture<RaftClientReply> reply;
+        RaftPeerId leader = info().getLeaderId();
+        if (isLeader()) {
+            reply = submitLocal(msg, RaftClientRequest.readRequestType());
+        } else if (leader != null) {
+            // Addressed to the leader: Ratis would otherwise answer read-only requests on any follower.
+            reply = forwarder.async().sendReadOnly(msg, leader);
+        } else {
+            return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
+        }
         return decode(reply, LeaderQueryResponse.parser());
     }
 

@@ -53,7 +53,7 @@ public final class StoreServer implements AutoCloseable {
     private HttpEndpoints http;
     private ExpiryLoop expiry;
     /** Responses one watch stream may hold before its watchers fall back to catching up from history. */
-    private static final int WATCH_QUEUE_RESPONSES = 4096;
+    private static final int WATCH_QUEUE_RESPONSES = 1024;
 
     public StoreServer(StoreConfig cfg) {
         this.cfg = cfg;

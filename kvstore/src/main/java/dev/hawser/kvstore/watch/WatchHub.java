@@ -31,6 +31,8 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
     /** etcd sends at most this many revisions of history in one response. */
     static final int MAX_REVISIONS_PER_RESPONSE = 1000;
+    /** Catch-up responses one watcher may queue per round before the others get their turn. */
+    static final int MAX_RESPONSES_PER_ROUND = 16;
 
     private final KvSource store;
     private final ScheduledExecutorService catchUp;
@@ -254,8 +256,9 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     }
 
     /**
-     * Sends history from {@code from} on, whole revisions at a time, until the sink is full or
-     * the history ends. Returns the next revision still to send, or -1 when compacted away.
+     * Sends history from {@code from} on, whole revisions at a time, until the sink is full,
+     * this round's share is used up, or the history ends. Returns the next revision still to
+     * send, or -1 when it was compacted away (the watcher is then cancelled).
      */
     private long replay(KV kv, Watcher w, long from) {
         long compactRev = kv.compactRev();
@@ -264,25 +267,9 @@ public final class WatchHub implements CommitListener, AutoCloseable {
             w.sink().compacted(w, compactRev);
             return -1;
         }
-        long to = kv.rev();
-        List<Event> batch = new ArrayList<>();
-        long[] state = {from, -1, 0}; // next revision to send, revision being collected, revisions in batch
+        HistoryBatch batch = new HistoryBatch(w, from, kv.rev());
         try {
-            kv.events(from, to, e -> {
-                long rev = e.getKv().getModRevision();
-                if (rev != state[1]) {
-                    // a revision boundary: the batch holds whole revisions only
-                    if (state[2] >= MAX_REVISIONS_PER_RESPONSE && !flush(w, batch, to, state, rev)) {
-                        return false;
-                    }
-                    state[1] = rev;
-                    state[2]++;
-                }
-                if (w.wants(e)) {
-                    batch.add(e);
-                }
-                return true;
-            });
+            kv.events(from, batch.to, batch::accept);
         } catch (CompactedException e) {
             cancel(w);
             w.sink().compacted(w, kv.compactRev());
@@ -290,20 +277,67 @@ public final class WatchHub implements CommitListener, AutoCloseable {
         } catch (MvccException e) {
             throw new IllegalStateException(e);
         }
-        if (state[0] <= to && flush(w, batch, to, state, to + 1)) {
-            return to + 1;
-        }
-        return state[0];
+        return batch.finish();
     }
 
-    /** Offers the collected events; on success everything below {@code upTo} counts as sent. */
-    private static boolean flush(Watcher w, List<Event> batch, long headerRev, long[] state, long upTo) {
-        if (!batch.isEmpty() && !w.sink().offer(w, headerRev, List.copyOf(batch))) {
-            return false;
+    /**
+     * Groups replayed events into responses of whole revisions, at most
+     * {@value #MAX_REVISIONS_PER_RESPONSE} revisions each and {@value #MAX_RESPONSES_PER_ROUND}
+     * responses per round, so one watcher far behind cannot fill memory or starve the others.
+     */
+    private static final class HistoryBatch {
+        private final Watcher w;
+        private final long to;
+        private final List<Event> events = new ArrayList<>();
+        /** Every revision below this one was handed to the sink. */
+        private long nextToSend;
+        private long current = -1;
+        private int revisions;
+        private int responses;
+        private boolean stopped;
+
+        HistoryBatch(Watcher w, long from, long to) {
+            this.w = w;
+            this.nextToSend = from;
+            this.to = to;
         }
-        batch.clear();
-        state[0] = upTo;
-        state[2] = 0;
-        return true;
+
+        boolean accept(Event e) {
+            long rev = e.getKv().getModRevision();
+            if (rev != current) {
+                if (revisions >= MAX_REVISIONS_PER_RESPONSE
+                        && (!flush(rev) || responses >= MAX_RESPONSES_PER_ROUND)) {
+                    stopped = true;
+                    return false;
+                }
+                current = rev;
+                revisions++;
+            }
+            if (w.wants(e)) {
+                events.add(e);
+            }
+            return true;
+        }
+
+        /** The next revision to send: past the history when it all went out. */
+        long finish() {
+            if (!stopped && nextToSend <= to && flush(to + 1)) {
+                return to + 1;
+            }
+            return nextToSend;
+        }
+
+        private boolean flush(long upTo) {
+            if (!events.isEmpty()) {
+                if (!w.sink().offer(w, to, List.copyOf(events))) {
+                    return false;
+                }
+                responses++;
+            }
+            events.clear();
+            nextToSend = upTo;
+            revisions = 0;
+            return true;
+        }
     }
 }
