@@ -182,8 +182,8 @@ final class CompareCommand implements Callable<Integer> {
             row.put("ratio", ratio);
             row.put("higherIsBetter", m.higherIsBetter());
             rows.add(row);
-            table.add(new String[] {m.label(), cell(m.format(), e, metrics.containsKey("etcd")),
-                    cell(m.format(), h, metrics.containsKey("hawser")),
+            table.add(new String[] {m.label(), cell(m.format(), e, failed(details, "etcd", m.id())),
+                    cell(m.format(), h, failed(details, "hawser", m.id())),
                     ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio)});
         }
         doc.put("rows", rows);
@@ -450,9 +450,13 @@ final class CompareCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** The number, "failed" if the side ran but the workload failed, "-" if the side did not run. */
-    private static String cell(String format, Double value, boolean sideRan) {
-        return value != null ? String.format(Locale.ROOT, format, value) : sideRan ? "failed" : "-";
+    /** The number, "failed" if the workload ran and failed, "-" if it did not run. */
+    private static String cell(String format, Double value, boolean failed) {
+        return value != null ? String.format(Locale.ROOT, format, value) : failed ? "failed" : "-";
+    }
+
+    private static boolean failed(Map<String, Object> details, String side, String id) {
+        return details.get(side) instanceof Map<?, ?> d && d.containsKey(id + "-failure");
     }
 
     static String loadAverage() {

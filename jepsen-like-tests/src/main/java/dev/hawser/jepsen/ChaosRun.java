@@ -116,7 +116,11 @@ public final class ChaosRun {
         Map<String, List<WatchEvent>> byMember = new LinkedHashMap<>();
         for (Member m : cluster.members()) {
             if (m.isRunning()) {
-                byMember.put(m.name(), Watches.readAll(cluster.channel(m.name()), rev, 60_000));
+                try {
+                    byMember.put(m.name(), Watches.readAll(cluster.channel(m.name()), rev, 60_000));
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException(m.name() + ": " + e.getMessage(), e);
+                }
             }
         }
         results.add(WatchChecker.checkReplicasAgree(byMember));

@@ -81,6 +81,12 @@ public final class Plot {
         List<Double> t = new ArrayList<>();
         List<Double> rps = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
+        if (r.timeline().size() == 1) {
+            // One interval alone draws no line: anchor it at the run's start.
+            t.add(0.0);
+            rps.add(0.0);
+            p99.add(0.0);
+        }
         for (TimelinePoint p : r.timeline()) {
             t.add(p.atSeconds());
             rps.add(p.requestsPerSec());

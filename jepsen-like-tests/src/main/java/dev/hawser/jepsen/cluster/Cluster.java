@@ -62,8 +62,13 @@ public final class Cluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** Starts {@code n} members and waits until every one reports a leader. */
+    /**
+     * Starts {@code n} members in an emptied {@code baseDir} and waits until every one reports a
+     * leader. A data dir left by an earlier run (same name and seed) would make members come back
+     * with their old identities instead of forming the new cluster.
+     */
     public static Cluster start(int n, Path baseDir, List<String> memberArgs) throws IOException {
+        deleteRecursively(baseDir);
         Cluster c = new Cluster(baseDir, memberArgs);
         try {
             for (int i = 0; i < n; i++) {
@@ -85,7 +90,8 @@ public final class Cluster implements AutoCloseable {
     private Member newMember() throws IOException {
         Member m = new Member("n" + (++nextName), baseDir, memberArgs);
         members.add(m);
-        proxies.put(m.name(), new PeerProxy(m.name(), m.proxyPort(), m.peerPort(), this::sourceOf, this::isCut));
+        proxies.put(m.name(), new PeerProxy(m.name(), m.proxyPort(), m.peerPort(),
+                callerPort -> sourceOf(callerPort, m.proxyPort()), this::isCut));
         return m;
     }
 
@@ -271,23 +277,23 @@ public final class Cluster implements AutoCloseable {
         return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
     }
 
-    private String sourceOf(int callerPort) {
-        for (int attempt = 0; attempt < 3; attempt++) {
+    private String sourceOf(int callerPort, int proxyPort) {
+        for (int attempt = 0; attempt < 5; attempt++) {
             List<Long> pids = new ArrayList<>();
             for (Member m : members) {
                 if (m.pid() > 0) {
                     pids.add(m.pid());
                 }
             }
-            long owner = SocketOwners.ownerOf(callerPort, pids);
+            long owner = SocketOwners.ownerOf(callerPort, proxyPort, pids);
             for (Member m : members) {
                 if (owner > 0 && m.pid() == owner) {
                     return m.name();
                 }
             }
-            sleep(5);
+            sleep(20);
         }
-        LOG.warn("peer proxy could not tell which member owns port {}", callerPort);
+        LOG.warn("peer proxy could not tell which member owns port {} (a member that just died?)", callerPort);
         return null;
     }
 
@@ -310,16 +316,16 @@ public final class Cluster implements AutoCloseable {
         long memberId = id;
         try {
             adminCall("remove " + name, via -> {
-            try {
-                ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
-                        .memberRemove(MemberRemoveRequest.newBuilder().setID(memberId).build());
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-                    throw e;
+                try {
+                    ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
+                            .memberRemove(MemberRemoveRequest.newBuilder().setID(memberId).build());
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                        throw e;
+                    }
+                    // an earlier attempt went through
                 }
-                // an earlier attempt went through
-            }
-            return null;
+                return null;
             }, name);
         } catch (RuntimeException e) {
             leaving.remove(name);
@@ -347,23 +353,33 @@ public final class Cluster implements AutoCloseable {
      */
     public String addMember() throws IOException {
         Member m = newMember();
-        MemberAddResponse r = adminCall("add " + m.name(), via -> {
-            try {
-                return ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
-                        .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(m.advertisedPeerUrl()).build());
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
-                    throw e;
+        leaving.add(m.name()); // not offered to clients before it runs
+        MemberAddResponse r;
+        try {
+            r = adminCall("add " + m.name(), via -> {
+                try {
+                    return ClusterGrpc.newBlockingStub(via).withDeadlineAfter(15, TimeUnit.SECONDS)
+                            .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(m.advertisedPeerUrl()).build());
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+                        throw e;
+                    }
+                    // "member ID already exist": an earlier attempt went through
+                    return null;
                 }
-                // "member ID already exist": an earlier attempt went through
-                return null;
-            }
-        }, m.name());
+            }, m.name());
+        } catch (RuntimeException e) {
+            members.remove(m);
+            leaving.remove(m.name());
+            proxies.remove(m.name()).close();
+            throw e;
+        }
         if (r != null) {
             m.memberId(r.getMember().getID());
         }
         m.configure(initialCluster(members), "existing", token);
         m.start();
+        leaving.remove(m.name());
         return m.name();
     }
 
@@ -425,6 +441,16 @@ public final class Cluster implements AutoCloseable {
             close();
         } catch (RuntimeException e) {
             // best effort at JVM exit
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (java.nio.file.Files.exists(dir)) {
+            try (var walk = java.nio.file.Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

@@ -38,6 +38,8 @@ public final class Member {
     private String clusterState = "new";
     private String token;
     private Process process;
+    /** The live process' pid, readable without the lock (the peer proxies ask while a stop holds it). */
+    private volatile long pid = -1;
     private boolean paused;
     private volatile long memberId;
 
@@ -99,8 +101,8 @@ public final class Member {
         return paused;
     }
 
-    public synchronized long pid() {
-        return isRunning() ? process.pid() : -1;
+    public long pid() {
+        return pid;
     }
 
     synchronized void start() {
@@ -132,6 +134,7 @@ public final class Member {
             throw new IllegalStateException("cannot start " + name, e);
         }
         LIVE.add(process);
+        pid = process.pid();
         paused = false;
     }
 
@@ -187,6 +190,7 @@ public final class Member {
     }
 
     private void await() {
+        pid = -1;
         try {
             process.waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -59,7 +59,7 @@ public final class PeerProxy implements AutoCloseable {
 
     /**
      * @param target     the member behind this proxy
-     * @param sourceOf   maps the caller's local port to a member name (null if unknown)
+     * @param sourceOf   maps the caller's local port (connected to {@code listenPort}) to a member name (null if unknown)
      * @param cut        whether the link (source, target) is currently cut
      */
     public PeerProxy(String target, int listenPort, int targetPort, IntFunction<String> sourceOf,
@@ -82,7 +82,7 @@ public final class PeerProxy implements AutoCloseable {
     }
 
     /** Re-evaluates every open connection after the set of cut links changed. */
-    public void linksChanged() {
+    public synchronized void linksChanged() {
         for (Link l : links) {
             boolean shouldCut = l.source != null && cut.test(l.source, target);
             if (shouldCut) {
@@ -102,26 +102,47 @@ public final class PeerProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket in = server.accept();
-                in.setTcpNoDelay(true);
-                String source = sourceOf.apply(in.getPort());
-                Socket out;
-                try {
-                    out = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                    out.setTcpNoDelay(true);
-                } catch (IOException e) {
-                    closeQuietly(in); // target down: refuse, as a dead host's port would
-                    continue;
-                }
-                Link l = new Link(source, in, out);
-                l.blackholed = source != null && cut.test(source, target);
-                links.add(l);
-                pump(l, in, out, source + "->" + target);
-                pump(l, out, in, target + "->" + source);
+                // Identifying the caller (/proc scans) and connecting to the member can be slow on a
+                // loaded machine: never hold up the next connection for it.
+                Thread t = new Thread(() -> open(in), "proxy-" + target + "-open");
+                t.setDaemon(true);
+                t.start();
             } catch (IOException e) {
                 if (!closed) {
                     LOG.debug("proxy {} accept failed: {}", target, e.toString());
                 }
             }
+        }
+    }
+
+    private void open(Socket in) {
+        try {
+            in.setTcpNoDelay(true);
+            String source = sourceOf.apply(in.getPort());
+            Socket out = new Socket();
+            try {
+                out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2_000);
+                out.setTcpNoDelay(true);
+            } catch (IOException e) {
+                closeQuietly(out);
+                closeQuietly(in); // target down: refuse, as a dead host's port would
+                return;
+            }
+            Link l = new Link(source, in, out);
+            // Registered and evaluated under the same lock as linksChanged, so a cut or heal that
+            // happens meanwhile is never missed (a link left blackholed after a heal never recovers).
+            synchronized (this) {
+                if (closed) {
+                    l.close();
+                    return;
+                }
+                links.add(l);
+                l.blackholed = source != null && cut.test(source, target);
+            }
+            pump(l, in, out, source + "->" + target);
+            pump(l, out, in, target + "->" + source);
+        } catch (IOException e) {
+            closeQuietly(in);
         }
     }
 
@@ -158,7 +179,9 @@ public final class PeerProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
         try {
             server.close();
         } catch (IOException e) {

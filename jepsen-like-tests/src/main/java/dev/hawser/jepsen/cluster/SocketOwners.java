@@ -18,8 +18,12 @@ final class SocketOwners {
     private SocketOwners() {
     }
 
-    /** The pid among {@code candidates} that owns the socket bound locally to {@code port}, or -1. */
-    static long ownerOf(int port, Collection<Long> candidates) {
+    /**
+     * The pid among {@code candidates} that owns the socket bound locally to {@code port} and connected
+     * to {@code remotePort}, or -1. Both ends must match: Linux hands out the same ephemeral port to
+     * connections towards different destinations, so the local port alone can name the wrong member.
+     */
+    static long ownerOf(int port, int remotePort, Collection<Long> candidates) {
         Set<String> inodes = new HashSet<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
@@ -29,7 +33,8 @@ final class SocketOwners {
                         continue;
                     }
                     int local = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16);
-                    if (local == port) {
+                    int remote = Integer.parseInt(f[2].substring(f[2].lastIndexOf(':') + 1), 16);
+                    if (local == port && remote == remotePort) {
                         inodes.add("socket:[" + f[9] + "]");
                     }
                 }

@@ -136,8 +136,10 @@ public final class Nemesis {
                 break;
             }
             case "member": {
+                // Removing a follower: ask again who leads right now (a stale answer would remove the leader).
+                String current = cluster.leader().orElse(leader);
                 List<String> followers = new ArrayList<>(names);
-                followers.remove(leader);
+                followers.remove(current);
                 String victim = followers.get(random.nextInt(followers.size()));
                 detail = "remove " + victim;
                 LOG.info("nemesis: {}", detail);

@@ -165,7 +165,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
 
     private <T> void replicate(RaftRequest req, StreamObserver<T> out, Function<RaftResponse, T> answer) {
-        Replicated.call(raft, req, out, answer, executor);
+        Replicated.call(raft, req, out, answer);
     }
 
     private static <T> void respond(StreamObserver<T> out, T resp, Throwable err) {

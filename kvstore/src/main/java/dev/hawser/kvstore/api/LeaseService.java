@@ -60,13 +60,13 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         long id = r.getID() != 0 ? r.getID() : ids.nextLong() & Long.MAX_VALUE;
         LeaseGrantRequest grant = r.toBuilder().setID(id == 0 ? 1 : id).build();
         Replicated.call(raft, RaftRequest.newBuilder().setLeaseGrant(grant).build(), out, resp -> resp.getLeaseGrant()
-                .toBuilder().setHeader(headers.complete(resp.getLeaseGrant().getHeader())).build(), executor);
+                .toBuilder().setHeader(headers.complete(resp.getLeaseGrant().getHeader())).build());
     }
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
         Replicated.call(raft, RaftRequest.newBuilder().setLeaseRevoke(r).build(), out, resp -> resp.getLeaseRevoke()
-                .toBuilder().setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build(), executor);
+                .toBuilder().setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build());
     }
 
     @Override

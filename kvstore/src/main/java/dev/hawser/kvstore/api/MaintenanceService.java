@@ -140,7 +140,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             return;
         }
         Replicated.call(raft, RaftRequest.newBuilder().setAlarm(request).build(), out, resp -> resp.getAlarm()
-                .toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build(), executor);
+                .toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build());
     }
 
     @Override

@@ -63,11 +63,13 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ReadBarrier barrier;
+    private final Executor replyExecutor;
     private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
 
-    public RaftNode(Options o, KvStateMachine stateMachine) throws IOException {
+    public RaftNode(Options o, KvStateMachine stateMachine, Executor replyExecutor) throws IOException {
         this.stateMachine = stateMachine;
+        this.replyExecutor = replyExecutor;
         this.selfId = o.selfId();
         this.self = MemberIds.peerId(o.selfId());
         RaftGroupId groupId = groupIdOf(o.clusterToken());
@@ -275,8 +277,21 @@ public final class RaftNode implements AutoCloseable {
         }
         // Answer only once this member applied the entry too, so the client can read its write here.
         return decode(reply.thenCompose(r -> r.isSuccess()
-                ? stateMachine.awaitApplied(r.getLogIndex()).thenApply(v -> r)
+                ? caughtUp(r.getLogIndex()).thenApply(v -> r)
                 : CompletableFuture.completedFuture(r)), RaftResponse.parser());
+    }
+
+    /**
+     * Completes once this member applied {@code index}. A follower would learn that the
+     * entry committed only from the leader's next heartbeat; a ReadIndex round (shared with
+     * concurrent reads) makes the leader tell it now.
+     */
+    private CompletableFuture<Void> caughtUp(long index) {
+        CompletableFuture<Void> applied = stateMachine.awaitApplied(index);
+        if (applied.isDone()) {
+            return applied;
+        }
+        return readBarrier().handle((v, err) -> null).thenCompose(v -> applied);
     }
 
     /**
@@ -299,9 +314,10 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** A Ratis reply's message as {@code T}; Ratis failures become etcd's retryable errors. */
-    private static <T> CompletableFuture<T> decode(CompletableFuture<RaftClientReply> reply,
-                                                   com.google.protobuf.Parser<T> parser) {
-        return reply.handle((r, err) -> {
+    private <T> CompletableFuture<T> decode(CompletableFuture<RaftClientReply> reply,
+                                            com.google.protobuf.Parser<T> parser) {
+        // Decoding and whatever the caller chains on runs on the reply executor, not on Ratis' apply thread.
+        return reply.handleAsync((r, err) -> {
             if (err != null) {
                 throw new CompletionException(translate(err));
             }
@@ -313,7 +329,7 @@ public final class RaftNode implements AutoCloseable {
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new CompletionException(e);
             }
-        });
+        }, replyExecutor);
     }
 
     /** Completes when a linearizable read may be served from the local store. */

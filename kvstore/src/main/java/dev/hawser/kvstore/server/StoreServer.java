@@ -81,7 +81,7 @@ public final class StoreServer implements AutoCloseable {
                 cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
         KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs());
-        raft = new RaftNode(opts, sm);
+        raft = new RaftNode(opts, sm, executor);
         raft.start();
         Membership membership = new Membership(raft, executor);
         long clusterId;

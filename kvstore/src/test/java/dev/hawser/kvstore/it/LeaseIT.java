@@ -54,6 +54,7 @@ class LeaseIT {
   private static final Duration LONG = Duration.ofSeconds(90);
   /** ceil(1.5 x the default 1000 ms election timeout). */
   private static final long MIN_TTL = 2;
+  private static final long KEEPALIVE_TTL = 4;
   private static StoreCluster cluster;
   private static StoreKv kv;
 
@@ -97,7 +98,8 @@ class LeaseIT {
     }
     Set<Long> listed = new HashSet<>();
     leases(follower).forEach(s -> listed.add(s.getID()));
-    assertTrue(listed.containsAll(List.of(tiny.getID(), lease.getID())), "LeaseLeases lists them: " + listed);
+    // The minimum-TTL lease may already have expired on a loaded machine; the 60 s one may not.
+    assertTrue(listed.contains(lease.getID()), "LeaseLeases lists it: " + listed);
 
     // A put without a lease detaches the key from its old lease.
     put(follower, "/ttl/b", "2b", 0);
@@ -109,13 +111,14 @@ class LeaseIT {
   @Order(2)
   void keepAliveStreamKeepsALeasePastItsTtlAndItExpiresWhenItStops() throws Exception {
     StoreNode follower = follower();
-    LeaseGrantResponse lease = grant(cluster.leader(), MIN_TTL);
+    // Short enough to expire within the test, long enough that a slow put on a loaded machine still finds it.
+    LeaseGrantResponse lease = grant(cluster.leader(), KEEPALIVE_TTL);
     put(follower, "/ka/k", "v", lease.getID());
 
     BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
     StreamObserver<LeaseKeepAliveRequest> stream = LeaseGrpc.newStub(cluster.channel(follower))
         .leaseKeepAlive(collect(answers));
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 * MIN_TTL + 1);
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 * KEEPALIVE_TTL + 1);
     int sent = 0;
     while (System.nanoTime() - until < 0) {
       stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease.getID()).build());
@@ -124,7 +127,7 @@ class LeaseIT {
       assertTrue(answer instanceof LeaseKeepAliveResponse, "keep-alive answer through a follower: " + answer);
       LeaseKeepAliveResponse k = (LeaseKeepAliveResponse) answer;
       assertEquals(lease.getID(), k.getID());
-      assertEquals(MIN_TTL, k.getTTL(), "a keep-alive answers the granted TTL: " + k);
+      assertEquals(KEEPALIVE_TTL, k.getTTL(), "a keep-alive answers the granted TTL: " + k);
       assertTrue(k.getHeader().getRevision() > 0 && k.getHeader().getMemberId() != 0, "header filled: " + k);
       Thread.sleep(500);
     }

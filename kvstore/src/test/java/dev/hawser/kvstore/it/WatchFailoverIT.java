@@ -159,6 +159,18 @@ class WatchFailoverIT {
     Retry.onTransient(LONG, () -> KVGrpc.newBlockingStub(cluster.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
         .compact(CompactionRequest.newBuilder().setRevision(compactAt).setPhysical(true).build()));
     cluster.awaitSameRevision(LONG);
+    // A compaction does not move the revision: wait until every member applied it, as a client would see it.
+    for (StoreNode node : cluster.nodes()) {
+      cluster.awaitCondition(LONG, node + " to apply the compaction", () -> {
+        try {
+          KVGrpc.newBlockingStub(cluster.channel(node)).withDeadlineAfter(5, TimeUnit.SECONDS).range(RangeRequest
+              .newBuilder().setKey(ByteString.copyFromUtf8("/compact/a")).setRevision(first).setSerializable(true).build());
+          return false;
+        } catch (io.grpc.StatusRuntimeException e) {
+          return e.getStatus().getCode() == io.grpc.Status.Code.OUT_OF_RANGE;
+        }
+      });
+    }
 
     for (StoreNode node : cluster.nodes()) {
       try (WatchStream stream = new WatchStream(cluster.channel(node))) {
