@@ -54,7 +54,7 @@ class LeaseIT {
   private static final Duration LONG = Duration.ofSeconds(90);
   /** ceil(1.5 x the default 1000 ms election timeout). */
   private static final long MIN_TTL = 2;
-  private static final long KEEPALIVE_TTL = 4;
+  private static final long KEEPALIVE_TTL = 8;
   private static StoreCluster cluster;
   private static StoreKv kv;
 
@@ -118,7 +118,7 @@ class LeaseIT {
     BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
     StreamObserver<LeaseKeepAliveRequest> stream = LeaseGrpc.newStub(cluster.channel(follower))
         .leaseKeepAlive(collect(answers));
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 * KEEPALIVE_TTL + 1);
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2 * KEEPALIVE_TTL + 1);
     int sent = 0;
     while (System.nanoTime() - until < 0) {
       stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease.getID()).build());
@@ -132,7 +132,7 @@ class LeaseIT {
       Thread.sleep(500);
     }
     assertTrue(sent >= 6);
-    assertEquals(1, kv.get(follower, "/ka/k").getKvsCount(), "kept alive for 3x its TTL, the key is still there");
+    assertEquals(1, kv.get(follower, "/ka/k").getKvsCount(), "kept alive for twice its TTL, the key is still there");
     assertTrue(timeToLive(follower, lease.getID(), false).getTTL() > 0);
     stream.onCompleted();
 

@@ -41,6 +41,7 @@ final class StoreNode {
   private final String clusterToken;
   private final List<String> extraArgs;
   private String initialCluster;
+  private String initialClusterState = "new";
   private Process process;
   private boolean paused;
   private boolean meantToRun;
@@ -83,6 +84,11 @@ final class StoreNode {
     return logFile;
   }
 
+  /** "existing" makes the next start join a running cluster (after {@code member add}), as with etcd. */
+  void initialClusterState(String state) {
+    this.initialClusterState = state;
+  }
+
   void initialCluster(String initialCluster) {
     this.initialCluster = initialCluster;
   }
@@ -114,7 +120,7 @@ final class StoreNode {
         "--listen-peer-urls", peerUrl(),
         "--initial-advertise-peer-urls", peerUrl(),
         "--initial-cluster", initialCluster,
-        "--initial-cluster-state", "new",
+        "--initial-cluster-state", initialClusterState,
         "--initial-cluster-token", clusterToken,
         "--listen-metrics-urls", metricsUrl()));
     command.addAll(extraArgs);
