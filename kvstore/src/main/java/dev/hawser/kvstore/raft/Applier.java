@@ -77,6 +77,7 @@ final class Applier {
                         out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
                     }
                     case ALARM -> out.setAlarm(alarm(batch, req.getAlarm()));
+                    case NOOP -> out.setEmpty(Empty.getDefaultInstance());
                     case MEMBER_ATTRIBUTES, MEMBER_ADD, MEMBER_UPDATE, MEMBER_REMOVE -> {
                         applyMembership(store, batch, req);
                         out.setEmpty(Empty.getDefaultInstance());

@@ -63,6 +63,8 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ReadBarrier barrier;
+    /** The highest commit index a read round on this leader confirmed; see {@link #readIndex}. */
+    private volatile long confirmedCommitIndex = -1;
     private final Executor replyExecutor;
     private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
@@ -308,7 +310,8 @@ public final class RaftNode implements AutoCloseable {
             // Addressed to the leader: Ratis would otherwise answer read-only requests on any follower.
             reply = forwarder.async().sendReadOnly(msg, leader);
         } else {
-            return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
+            // No leader known here (a member still joining, say): any member the client finds can answer.
+            reply = forwarder.async().sendReadOnly(msg);
         }
         return decode(reply, LeaderQueryResponse.parser());
     }
@@ -337,13 +340,29 @@ public final class RaftNode implements AutoCloseable {
         return barrier.await();
     }
 
+    /**
+     * One ReadIndex round. Ratis 3.3.0 confirms a read index that is not above the last one a
+     * heartbeat round confirmed without asking the followers again, so a leader that was paused
+     * or cut off, and whose commit index therefore stood still, would serve stale reads. When
+     * the commit index has not moved since the last confirmed round, the leader commits a no-op
+     * entry instead: only a leader that still has a quorum can.
+     */
     private CompletableFuture<Void> readIndex() {
+        if (isLeader() && commitIndex() <= confirmedCommitIndex) {
+            return propose(RaftRequest.newBuilder().setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build())
+                    .thenAccept(r -> confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex()));
+        }
+        boolean leader = isLeader();
         return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType()).handle((r, err) -> {
             if (err != null) {
                 throw new CompletionException(translate(err));
             }
             if (!r.isSuccess()) {
                 throw new CompletionException(translate(r.getException()));
+            }
+            if (leader) {
+                // At least what Ratis now counts as confirmed.
+                confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex());
             }
             return null;
         });
