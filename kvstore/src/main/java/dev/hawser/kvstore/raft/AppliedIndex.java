@@ -26,7 +26,8 @@ final class AppliedIndex {
         return f;
     }
 
-    void advance(long index) {
+    /** Synchronized: the applied index must never move backwards, whichever Ratis thread reports it. */
+    synchronized void advance(long index) {
         if (index <= applied) {
             return;
         }
