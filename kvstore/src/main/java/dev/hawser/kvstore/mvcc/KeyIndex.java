@@ -124,11 +124,14 @@ final class KeyIndex {
      */
     void compact(long atRev, Set<Revision> available) {
         int genIndex = compactionGeneration(atRev);
-        Generation g = generations.get(genIndex);
-        int revIndex = g.findRevisionIndex(atRev);
-        if (revIndex >= 0) {
-            available.add(g.revision(revIndex));
-            g.dropBefore(revIndex);
+        // A key deleted and put again in one transaction has two generations at atRev: both keep their revision.
+        for (int i = genIndex; i < generations.size() && startsAtOrBefore(i, atRev); i++) {
+            Generation g = generations.get(i);
+            int revIndex = g.findRevisionIndex(atRev);
+            if (revIndex >= 0) {
+                available.add(g.revision(revIndex));
+                g.dropBefore(revIndex);
+            }
         }
         generations.subList(0, genIndex).clear();
     }
@@ -143,12 +146,20 @@ final class KeyIndex {
             return;
         }
         int genIndex = compactionGeneration(atRev);
-        Generation g = generations.get(genIndex);
-        int revIndex = g.findRevisionIndex(atRev);
-        boolean tombstone = revIndex == g.size() - 1 && genIndex != generations.size() - 1;
-        if (revIndex >= 0 && !tombstone) {
-            available.add(g.revision(revIndex));
+        for (int i = genIndex; i < generations.size() && startsAtOrBefore(i, atRev); i++) {
+            Generation g = generations.get(i);
+            int revIndex = g.findRevisionIndex(atRev);
+            boolean tombstone = revIndex == g.size() - 1 && i != generations.size() - 1;
+            if (revIndex >= 0 && !tombstone) {
+                available.add(g.revision(revIndex));
+            }
         }
+    }
+
+    /** Whether generation {@code i} has a revision at or before {@code atRev} (the first one always counts). */
+    private boolean startsAtOrBefore(int i, long atRev) {
+        Generation g = generations.get(i);
+        return i == 0 || (!g.isEmpty() && g.main(0) <= atRev);
     }
 
     /** The first generation that ends at or after {@code atRev}, or the newest one. */

@@ -56,6 +56,24 @@ class KvStoreCompactionTest {
     }
 
     @Test
+    void compactionAtARevisionThatDeletedAndRecreatedAKeyKeepsTheNewValue() throws MvccException {
+        store.put("b", "old");
+        // One transaction deletes b and puts it again: a tombstone and a put share main revision 3.
+        try (BatchTx batch = store.backend.newBatch(); TxnWrite txn = store.kv.write(batch)) {
+            txn.deleteRange(com.google.protobuf.ByteString.copyFromUtf8("b"), com.google.protobuf.ByteString.EMPTY);
+            txn.put(com.google.protobuf.ByteString.copyFromUtf8("b"), com.google.protobuf.ByteString.copyFromUtf8("new"), 0);
+        }
+        assertEquals(List.of("2.0", "3.0t", "3.1"), store.records());
+        store.kv.compact(3);
+        assertEquals(List.of("3.0t", "3.1"), store.records(), "the delete stays for watchers, and the new value stays");
+        assertEquals("new", store.get("b").getValue().toStringUtf8());
+        store.put("c", "1");
+        store.kv.compact(4);
+        assertEquals(List.of("3.1", "4.0"), store.records());
+        assertEquals("new", store.get("b").getValue().toStringUtf8());
+    }
+
+    @Test
     void compactionKeepsTombstoneAtItsRevisionUntilTheNextOne() throws MvccException {
         writeHistory();
         store.kv.compact(6);
