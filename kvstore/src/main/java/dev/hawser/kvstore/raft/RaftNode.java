@@ -308,10 +308,11 @@ public final class RaftNode implements AutoCloseable {
             reply = submitLocal(msg, RaftClientRequest.readRequestType());
         } else if (leader != null) {
             // Addressed to the leader: Ratis would otherwise answer read-only requests on any follower.
-            reply = forwarder.async().sendReadOnly(msg, leader);
+            // Unordered: an ordered read would hold back this client's forwarded writes until it is answered.
+            reply = forwarder.async().sendReadOnlyUnordered(msg, leader);
         } else {
             // No leader known here (a member still joining, say): any member the client finds can answer.
-            reply = forwarder.async().sendReadOnly(msg);
+            reply = forwarder.async().sendReadOnlyUnordered(msg);
         }
         return decode(reply, LeaderQueryResponse.parser());
     }
@@ -349,7 +350,15 @@ public final class RaftNode implements AutoCloseable {
      */
     private CompletableFuture<Void> readIndex() {
         if (isLeader() && commitIndex() <= confirmedCommitIndex) {
-            return propose(RaftRequest.newBuilder().setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build())
+            // Not propose(): its wait for the local apply may start a read round, and this is one.
+            Message noop = Message.valueOf(UnsafeByteOperations.unsafeWrap(RaftRequest.newBuilder()
+                    .setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build().toByteString().asReadOnlyByteBuffer()));
+            CompletableFuture<RaftClientReply> reply = submitLocal(noop, RaftClientRequest.writeRequestType())
+                    .thenCompose(r -> r.getNotLeaderException() != null ? forwarder.async().send(noop)
+                            : CompletableFuture.completedFuture(r));
+            return decode(reply.thenCompose(r -> r.isSuccess()
+                    ? stateMachine.awaitApplied(r.getLogIndex()).thenApply(v -> r)
+                    : CompletableFuture.completedFuture(r)), RaftResponse.parser())
                     .thenAccept(r -> confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex()));
         }
         boolean leader = isLeader();
