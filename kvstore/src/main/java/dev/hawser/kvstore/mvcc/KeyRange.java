@@ -10,7 +10,7 @@ import java.util.NavigableMap;
  * The keys an etcd (key, range_end) pair selects. etcd encodes three shapes in two byte strings; decoding them
  * once here keeps the rules out of the index and the transactions.
  */
-final class KeyRange {
+public final class KeyRange {
     /** etcd's key order: unsigned lexicographic bytes. */
     static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
     private static final ByteString FROM_KEY_END = ByteString.copyFrom(new byte[] {0});
@@ -42,6 +42,15 @@ final class KeyRange {
             return EMPTY;
         }
         return new KeyRange(key, end, false);
+    }
+
+    /** Whether {@code k} is in etcd's (key, range_end) range, by the rules of {@link #of}. */
+    public static boolean contains(ByteString key, ByteString end, ByteString k) {
+        if (end.isEmpty()) {
+            return k.equals(key);
+        }
+        int fromKey = ORDER.compare(k, key);
+        return fromKey >= 0 && (end.equals(FROM_KEY_END) || ORDER.compare(k, end) < 0);
     }
 
     /** The values of {@code map} whose keys are in this range, in key order. A live view, not a copy. */

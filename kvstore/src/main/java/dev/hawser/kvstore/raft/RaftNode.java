@@ -269,6 +269,15 @@ public final class RaftNode implements AutoCloseable {
      * the leader and retries across elections.
      */
     public CompletableFuture<RaftResponse> propose(RaftRequest request) {
+        return replicate(request, this::caughtUp);
+    }
+
+    /**
+     * Replicates {@code request} and answers once {@code applied} says this member applied its
+     * entry too, so the client can read its write here.
+     */
+    private CompletableFuture<RaftResponse> replicate(RaftRequest request,
+                                                      java.util.function.LongFunction<CompletableFuture<Void>> applied) {
         Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteString().asReadOnlyByteBuffer()));
         CompletableFuture<RaftClientReply> reply;
         if (isLeader()) {
@@ -277,9 +286,8 @@ public final class RaftNode implements AutoCloseable {
         } else {
             reply = forwarder.async().send(msg);
         }
-        // Answer only once this member applied the entry too, so the client can read its write here.
         return decode(reply.thenCompose(r -> r.isSuccess()
-                ? caughtUp(r.getLogIndex()).thenApply(v -> r)
+                ? applied.apply(r.getLogIndex()).thenApply(v -> r)
                 : CompletableFuture.completedFuture(r)), RaftResponse.parser());
     }
 
@@ -351,14 +359,8 @@ public final class RaftNode implements AutoCloseable {
     private CompletableFuture<Void> readIndex() {
         if (isLeader() && commitIndex() <= confirmedCommitIndex) {
             // Not propose(): its wait for the local apply may start a read round, and this is one.
-            Message noop = Message.valueOf(UnsafeByteOperations.unsafeWrap(RaftRequest.newBuilder()
-                    .setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build().toByteString().asReadOnlyByteBuffer()));
-            CompletableFuture<RaftClientReply> reply = submitLocal(noop, RaftClientRequest.writeRequestType())
-                    .thenCompose(r -> r.getNotLeaderException() != null ? forwarder.async().send(noop)
-                            : CompletableFuture.completedFuture(r));
-            return decode(reply.thenCompose(r -> r.isSuccess()
-                    ? stateMachine.awaitApplied(r.getLogIndex()).thenApply(v -> r)
-                    : CompletableFuture.completedFuture(r)), RaftResponse.parser())
+            return replicate(RaftRequest.newBuilder().setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build(),
+                    stateMachine::awaitApplied)
                     .thenAccept(r -> confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex()));
         }
         boolean leader = isLeader();

@@ -3,6 +3,7 @@ package dev.hawser.kvstore.txn;
 import com.google.protobuf.ByteString;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
+import dev.hawser.kvstore.mvcc.KeyRange;
 import dev.hawser.proto.etcdserverpb.Compare;
 import dev.hawser.proto.etcdserverpb.DeleteRangeRequest;
 import dev.hawser.proto.etcdserverpb.PutRequest;
@@ -20,8 +21,6 @@ import java.util.Set;
  * that fails them is never replicated.
  */
 public final class TxnChecks {
-    private static final ByteString ZERO = ByteString.copyFrom(new byte[] {0});
-
     private TxnChecks() {
     }
 
@@ -95,7 +94,7 @@ public final class TxnChecks {
         }
         for (DeleteRangeRequest d : deletes) {
             for (ByteString k : puts) {
-                if (inRange(k, d.getKey(), d.getRangeEnd())) {
+                if (KeyRange.contains(d.getKey(), d.getRangeEnd(), k)) {
                     throw EtcdError.DUPLICATE_KEY.exception();
                 }
             }
@@ -107,17 +106,6 @@ public final class TxnChecks {
         if (!puts.add(key)) {
             throw EtcdError.DUPLICATE_KEY.exception();
         }
-    }
-
-    static boolean inRange(ByteString k, ByteString key, ByteString end) {
-        var cmp = ByteString.unsignedLexicographicalComparator();
-        if (end.isEmpty()) {
-            return k.equals(key);
-        }
-        if (end.equals(ZERO)) {
-            return cmp.compare(k, key) >= 0;
-        }
-        return cmp.compare(k, key) >= 0 && cmp.compare(k, end) < 0;
     }
 
     private static void requireKey(ByteString key) throws EtcdException {

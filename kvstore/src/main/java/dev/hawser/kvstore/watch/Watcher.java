@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.watch;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyRange;
 import dev.hawser.proto.mvccpb.Event;
 
 /**
@@ -9,8 +10,6 @@ import dev.hawser.proto.mvccpb.Event;
  * (fed from history), and {@code nextRev} is what makes that hand-over gap-free.
  */
 public final class Watcher {
-    private static final ByteString FROM_KEY = ByteString.copyFrom(new byte[] {0});
-
     private final long id;
     private final ByteString key;
     private final ByteString end;
@@ -79,13 +78,6 @@ public final class Watcher {
     }
 
     boolean contains(ByteString k) {
-        var order = ByteString.unsignedLexicographicalComparator();
-        if (end.isEmpty()) {
-            return k.equals(key);
-        }
-        if (end.equals(FROM_KEY)) {
-            return order.compare(k, key) >= 0;
-        }
-        return order.compare(k, key) >= 0 && order.compare(k, end) < 0;
+        return KeyRange.contains(key, end, k);
     }
 }
