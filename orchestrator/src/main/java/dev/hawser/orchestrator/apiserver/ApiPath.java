@@ -1,0 +1,67 @@
+package dev.hawser.orchestrator.apiserver;
+
+import java.util.List;
+
+/**
+ * A resource URL taken apart: {@code /api/v1/namespaces/{ns}/pods/{name}/status} or
+ * {@code /apis/apps/v1/deployments}. Namespaces' own subresources ({@code /api/v1/namespaces/x/status})
+ * are told apart from namespaced collections by name.
+ */
+record ApiPath(String groupVersion, ResourceType type, String namespace, String name, String subresource) {
+    /** Null if the URL is not a resource URL; throws 404 if it names an unknown resource. */
+    static ApiPath parse(List<String> s) {
+        int rest;
+        String gv;
+        if (s.size() >= 3 && s.get(0).equals("api")) {
+            gv = s.get(1);
+            rest = 2;
+        } else if (s.size() >= 4 && s.get(0).equals("apis")) {
+            gv = s.get(1) + "/" + s.get(2);
+            rest = 3;
+        } else {
+            return null;
+        }
+        List<String> r = s.subList(rest, s.size());
+        String ns = "";
+        String resource;
+        String name = "";
+        String sub = null;
+        boolean namespaceSub = r.size() == 3 && r.get(0).equals("namespaces") && ResourceTypes.NAMESPACES.subresources().contains(r.get(2));
+        if (r.size() >= 3 && r.get(0).equals("namespaces") && !namespaceSub) {
+            ns = r.get(1);
+            resource = r.get(2);
+            if (r.size() >= 4) {
+                name = r.get(3);
+            }
+            if (r.size() >= 5) {
+                sub = r.get(4);
+            }
+            if (r.size() > 5) {
+                throw notFound();
+            }
+        } else {
+            resource = r.get(0);
+            if (r.size() >= 2) {
+                name = r.get(1);
+            }
+            if (r.size() >= 3) {
+                sub = r.get(2);
+            }
+            if (r.size() > 3) {
+                throw notFound();
+            }
+        }
+        ResourceType type = ResourceTypes.byPath(gv, resource).orElseThrow(ApiPath::notFound);
+        if (!ns.isEmpty() && !type.namespaced()) {
+            throw notFound();
+        }
+        if (sub != null && !type.subresources().contains(sub)) {
+            throw notFound();
+        }
+        return new ApiPath(gv, type, ns, name, sub);
+    }
+
+    static ApiException notFound() {
+        return new ApiException(404, "NotFound", "the server could not find the requested resource");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.hawser.orchestrator.cli;
+
+import dev.hawser.orchestrator.apiserver.ApiServer;
+import dev.hawser.orchestrator.apiserver.TokenAuthenticator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code hawser apiserver}: the REST API on the store, with kube-apiserver's flag names where they exist. */
+@Command(name = "apiserver", mixinStandardHelpOptions = true,
+        description = "Serve the Kubernetes-style REST API, storing objects in a Hawser (or etcd) cluster.")
+public final class ApiServerCommand implements Callable<Integer> {
+    @Option(names = "--etcd-servers", split = ",", required = true, paramLabel = "URL",
+            description = "Store client URLs, comma-separated (e.g. http://127.0.0.1:2379).")
+    List<String> etcdServers;
+
+    @Option(names = "--etcd-prefix", defaultValue = "/registry", description = "Key prefix of every object (default: ${DEFAULT-VALUE}).")
+    String etcdPrefix;
+
+    @Option(names = "--bind-address", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bindAddress;
+
+    @Option(names = "--port", defaultValue = "6443", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--token-auth-file", paramLabel = "FILE",
+            description = "Bearer tokens, one 'token,user,uid,\"group1,group2\"' line per user; group system:masters may do "
+                    + "anything, hawser:view may read.")
+    Path tokenAuthFile;
+
+    @Option(names = "--anonymous-admin", description = "Development only: serve without authentication, every caller an administrator.")
+    boolean anonymousAdmin;
+
+    @Option(names = "--workers", defaultValue = "8", description = "Request handler threads (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Override
+    public Integer call() throws Exception {
+        if (tokenAuthFile == null && !anonymousAdmin) {
+            throw new IllegalArgumentException("refusing to serve without authentication: pass --token-auth-file FILE "
+                    + "(or --anonymous-admin for a throw-away development server)");
+        }
+        if (tokenAuthFile != null && anonymousAdmin) {
+            throw new IllegalArgumentException("--token-auth-file and --anonymous-admin exclude each other");
+        }
+        TokenAuthenticator auth = tokenAuthFile == null ? null : TokenAuthenticator.load(tokenAuthFile);
+        ApiServer server = new ApiServer(new ApiServer.Config(bindAddress, port, etcdServers, etcdPrefix, auth, workers));
+        server.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "apiserver-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}
