@@ -21,16 +21,14 @@ final class ApiRouter {
     private static final User UNAUTHENTICATED_ADMIN = new User("system:anonymous", Set.of(User.MASTERS));
     private static final Set<String> PUBLIC_PATHS = Set.of("/healthz", "/livez", "/readyz", "/version");
 
-    private final TokenAuthenticator authenticator;
+    private final Authenticator authenticator;
     private final ResourceHandler resources;
     private final ObjectStore objects;
-    private final String advertisedAddress;
 
-    ApiRouter(TokenAuthenticator authenticator, ObjectStore objects, String advertisedAddress) {
+    ApiRouter(Authenticator authenticator, ObjectStore objects) {
         this.authenticator = authenticator;
         this.objects = objects;
         this.resources = new ResourceHandler(objects, new PodLogs(objects));
-        this.advertisedAddress = advertisedAddress;
     }
 
     void route(Exchange ex) {
@@ -70,7 +68,7 @@ final class ApiRouter {
             ex.user(UNAUTHENTICATED_ADMIN);
             return;
         }
-        var user = authenticator.authenticate(ex.header("authorization"));
+        var user = authenticator.authenticate(ex.header("authorization"), ex.peerCertificate());
         if (user.isPresent()) {
             ex.user(user.get());
         } else if (!PUBLIC_PATHS.contains(ex.path())) {
@@ -87,7 +85,7 @@ final class ApiRouter {
         switch (path) {
             case "/version" -> ex.respond(200, Discovery.version());
             case "/healthz", "/livez", "/readyz" -> health(ex);
-            case "/api" -> ex.respond(200, Discovery.coreVersions(advertisedAddress));
+            case "/api" -> ex.respond(200, Discovery.coreVersions(ex.header("host")));
             case "/apis" -> ex.respond(200, Discovery.groups());
             case "/openapi/v3" -> ex.respond(200, OpenApi.index());
             default -> {

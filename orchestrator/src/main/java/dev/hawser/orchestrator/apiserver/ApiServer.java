@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,12 @@ public final class ApiServer implements AutoCloseable {
     /** kube-apiserver's limit for request bodies (3 MiB); the store's own limit is a little above. */
     static final int MAX_BODY_BYTES = 3 << 20;
 
+    /**
+     * Without {@code tls} the server speaks plain HTTP (development only: kubectl never sends a bearer
+     * token over plain HTTP, so authentication then needs {@code --anonymous-admin}).
+     */
     public record Config(String bindAddress, int port, List<String> storeEndpoints, String storePrefix,
-                         TokenAuthenticator authenticator, int workers) {
+                         Authenticator authenticator, ServerTls tls, int workers) {
     }
 
     private final Config config;
@@ -57,15 +62,18 @@ public final class ApiServer implements AutoCloseable {
                 });
     }
 
-    public void start() throws InterruptedException {
+    public void start() throws InterruptedException, java.io.IOException {
         ObjectStore objects = new ObjectStore(store, config.storePrefix());
         Bootstrapping.ensureDefaultNamespaces(objects);
-        String advertised = config.bindAddress() + ":" + config.port();
-        ApiRouter router = new ApiRouter(config.authenticator(), objects, advertised);
+        ApiRouter router = new ApiRouter(config.authenticator(), objects);
+        SslContext sslContext = config.tls() == null ? null : config.tls().sslContext();
         channel = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(MAX_BODY_BYTES), new Dispatch(router));
                     }

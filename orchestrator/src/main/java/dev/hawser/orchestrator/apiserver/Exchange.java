@@ -40,10 +40,12 @@ public final class Exchange {
     private final byte[] body;
     private final boolean keepAlive;
     private volatile User user = User.ANONYMOUS;
+    private final java.security.cert.X509Certificate peerCertificate;
     private boolean streaming;
 
     Exchange(ChannelHandlerContext ctx, FullHttpRequest request) {
         this.ctx = ctx;
+        this.peerCertificate = ServerTls.peerCertificate(ctx);
         this.method = request.method();
         QueryStringDecoder d = new QueryStringDecoder(request.uri());
         this.path = d.path();
@@ -85,6 +87,11 @@ public final class Exchange {
 
     public byte[] body() {
         return body;
+    }
+
+    /** The verified client certificate of a mutual-TLS connection, or null. */
+    public java.security.cert.X509Certificate peerCertificate() {
+        return peerCertificate;
     }
 
     public User user() {

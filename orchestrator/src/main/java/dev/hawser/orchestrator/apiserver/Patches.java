@@ -1,12 +1,34 @@
 package dev.hawser.orchestrator.apiserver;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.flipkart.zjsonpatch.JsonPatch;
 import com.flipkart.zjsonpatch.JsonPatchApplicationException;
 
 /** Applies a PATCH body by its media type: JSON patch, merge patch, or strategic merge patch. */
 final class Patches {
     private Patches() {
+    }
+
+    /**
+     * RFC 6902, one operation at a time so that removing or replacing a missing path fails as the RFC
+     * (and kube-apiserver) require; the library lets a missing object member pass silently.
+     */
+    private static JsonNode jsonPatch(ArrayNode ops, JsonNode target) {
+        JsonNode result = target;
+        for (JsonNode op : ops) {
+            String kind = op.path("op").asText();
+            String path = op.path("path").asText();
+            if ((kind.equals("remove") || kind.equals("replace")) && result.at(JsonPointer.compile(path)).isMissingNode()) {
+                throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our request: "
+                        + "unable to " + kind + " nonexistent key: " + path);
+            }
+            ArrayNode single = Json.array();
+            single.add(op);
+            result = JsonPatch.apply(single, result);
+        }
+        return result;
     }
 
     static JsonNode apply(String contentType, JsonNode current, byte[] body) {
@@ -18,8 +40,9 @@ final class Patches {
                     throw ApiException.badRequest("json patch must be an array of operations");
                 }
                 try {
-                    return JsonPatch.apply(patch, current);
+                    return jsonPatch((ArrayNode) patch, current);
                 } catch (JsonPatchApplicationException | IllegalArgumentException e) {
+                    // also covers a malformed pointer
                     throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our request: " + e.getMessage());
                 }
             case "application/merge-patch+json":

@@ -1,6 +1,8 @@
 package dev.hawser.orchestrator.cli;
 
 import dev.hawser.orchestrator.apiserver.ApiServer;
+import dev.hawser.orchestrator.apiserver.Authenticator;
+import dev.hawser.orchestrator.apiserver.ServerTls;
 import dev.hawser.orchestrator.apiserver.TokenAuthenticator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,20 +37,40 @@ public final class ApiServerCommand implements Callable<Integer> {
     @Option(names = "--anonymous-admin", description = "Development only: serve without authentication, every caller an administrator.")
     boolean anonymousAdmin;
 
+    @Option(names = "--tls-cert-file", paramLabel = "FILE", description = "Server certificate (PEM); without it the server speaks plain HTTP.")
+    Path tlsCertFile;
+
+    @Option(names = "--tls-private-key-file", paramLabel = "FILE", description = "Private key of --tls-cert-file (PEM, PKCS#8).")
+    Path tlsKeyFile;
+
+    @Option(names = "--client-ca-file", paramLabel = "FILE",
+            description = "CA whose client certificates are accepted: CN is the user, O the groups.")
+    Path clientCaFile;
+
     @Option(names = "--workers", defaultValue = "8", description = "Request handler threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Override
     public Integer call() throws Exception {
-        if (tokenAuthFile == null && !anonymousAdmin) {
-            throw new IllegalArgumentException("refusing to serve without authentication: pass --token-auth-file FILE "
-                    + "(or --anonymous-admin for a throw-away development server)");
+        boolean authConfigured = tokenAuthFile != null || clientCaFile != null;
+        if (!authConfigured && !anonymousAdmin) {
+            throw new IllegalArgumentException("refusing to serve without authentication: pass --token-auth-file FILE and/or "
+                    + "--client-ca-file FILE (or --anonymous-admin for a throw-away development server)");
         }
-        if (tokenAuthFile != null && anonymousAdmin) {
-            throw new IllegalArgumentException("--token-auth-file and --anonymous-admin exclude each other");
+        if (authConfigured && anonymousAdmin) {
+            throw new IllegalArgumentException("--anonymous-admin cannot be combined with --token-auth-file or --client-ca-file");
         }
-        TokenAuthenticator auth = tokenAuthFile == null ? null : TokenAuthenticator.load(tokenAuthFile);
-        ApiServer server = new ApiServer(new ApiServer.Config(bindAddress, port, etcdServers, etcdPrefix, auth, workers));
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            throw new IllegalArgumentException("--tls-cert-file and --tls-private-key-file go together");
+        }
+        if (clientCaFile != null && tlsCertFile == null) {
+            throw new IllegalArgumentException("--client-ca-file needs TLS: pass --tls-cert-file and --tls-private-key-file");
+        }
+        Authenticator auth = authConfigured
+                ? new Authenticator(tokenAuthFile == null ? null : TokenAuthenticator.load(tokenAuthFile), clientCaFile != null)
+                : null;
+        ServerTls tls = tlsCertFile == null ? null : new ServerTls(tlsCertFile, tlsKeyFile, clientCaFile);
+        ApiServer server = new ApiServer(new ApiServer.Config(bindAddress, port, etcdServers, etcdPrefix, auth, tls, workers));
         server.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -226,7 +226,7 @@ public final class StoreClient implements AutoCloseable {
                 }
                 ambiguous[0] |= mayHaveApplied(e.getStatus());
                 LOG.debug("store call failed on endpoint {}, trying the next: {}", index % channels.size(), e.getStatus());
-                current.compareAndSet(index, index + 1);
+                rotate(index);
             }
             sleep(pause);
             pause = Math.min(pause * 2, 500);
@@ -252,7 +252,14 @@ public final class StoreClient implements AutoCloseable {
     void failOver(ManagedChannel failed) {
         int index = current.get();
         if (channels.get(index % channels.size()) == failed) {
-            current.compareAndSet(index, index + 1);
+            rotate(index);
+        }
+    }
+
+    /** Moves on to the next member, and lets it be dialled at once even if an earlier failure left it backing off. */
+    private void rotate(int from) {
+        if (current.compareAndSet(from, from + 1)) {
+            channels.get((from + 1) % channels.size()).resetConnectBackoff();
         }
     }
 
