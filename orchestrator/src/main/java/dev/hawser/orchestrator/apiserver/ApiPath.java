@@ -1,5 +1,9 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.ResourceType;
+import dev.hawser.orchestrator.api.ResourceTypes;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+
 import dev.hawser.orchestrator.client.StoreClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

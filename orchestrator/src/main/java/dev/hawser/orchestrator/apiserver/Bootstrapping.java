@@ -1,5 +1,9 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.Json;
+import dev.hawser.orchestrator.api.ResourceTypes;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The namespaces every cluster starts with, created by whichever API server gets there first. */

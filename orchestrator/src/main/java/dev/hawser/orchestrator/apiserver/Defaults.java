@@ -1,5 +1,8 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.Meta;
+import dev.hawser.orchestrator.api.ResourceType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

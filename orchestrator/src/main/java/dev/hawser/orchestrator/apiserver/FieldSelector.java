@@ -1,5 +1,7 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;

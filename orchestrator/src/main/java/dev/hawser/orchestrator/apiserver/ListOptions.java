@@ -1,5 +1,8 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.LabelSelector;
+
 import java.util.Map;
 
 /** What a list or watch asks for: selectors, paging, and which resourceVersion to read at. */

@@ -1,5 +1,11 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.Json;
+import dev.hawser.orchestrator.api.Meta;
+import dev.hawser.orchestrator.api.ResourceType;
+import dev.hawser.orchestrator.api.ResourceTypes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,9 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.Json;
+import dev.hawser.orchestrator.api.ResourceType;
+import dev.hawser.orchestrator.api.ResourceTypes;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.security.MessageDigest;

@@ -1,5 +1,7 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.Meta;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** The one-word pod state kubectl shows in STATUS: Terminating, a container's reason, or the phase. */

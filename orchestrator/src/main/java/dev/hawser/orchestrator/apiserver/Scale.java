@@ -1,5 +1,10 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.Json;
+import dev.hawser.orchestrator.api.LabelSelector;
+import dev.hawser.orchestrator.api.ResourceType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

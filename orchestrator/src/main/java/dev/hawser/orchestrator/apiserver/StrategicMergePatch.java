@@ -1,5 +1,8 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

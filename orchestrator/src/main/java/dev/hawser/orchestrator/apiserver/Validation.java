@@ -1,7 +1,12 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.ApiException;
+import dev.hawser.orchestrator.api.LabelSelector;
+import dev.hawser.orchestrator.api.Meta;
+import dev.hawser.orchestrator.api.ResourceType;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hawser.orchestrator.apiserver.ApiException.Cause;
+import dev.hawser.orchestrator.api.ApiException.Cause;
 
 import java.util.ArrayList;
 import java.util.Base64;

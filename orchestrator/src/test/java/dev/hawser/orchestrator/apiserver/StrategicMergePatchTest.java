@@ -1,5 +1,7 @@
 package dev.hawser.orchestrator.apiserver;
 
+import dev.hawser.orchestrator.api.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 

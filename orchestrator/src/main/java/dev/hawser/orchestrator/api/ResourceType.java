@@ -1,4 +1,4 @@
-package dev.hawser.orchestrator.apiserver;
+package dev.hawser.orchestrator.api;
 
 import java.util.List;
 import java.util.Set;
@@ -11,7 +11,7 @@ import java.util.Set;
 public record ResourceType(String group, String version, String kind, String plural, String singular,
                            boolean namespaced, List<String> shortNames, List<String> categories,
                            Set<String> subresources) {
-    static final List<String> ALL_VERBS =
+    public static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
     public String apiVersion() {

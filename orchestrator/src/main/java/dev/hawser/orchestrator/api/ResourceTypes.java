@@ -1,4 +1,4 @@
-package dev.hawser.orchestrator.apiserver;
+package dev.hawser.orchestrator.api;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.hawser.orchestrator.apiserver;
+package dev.hawser.orchestrator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
