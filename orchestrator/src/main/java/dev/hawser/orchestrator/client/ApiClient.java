@@ -106,6 +106,11 @@ public final class ApiClient {
         return send("POST", path, "application/json", body);
     }
 
+    /** PUT to a subresource such as namespaces/{name}/finalize. */
+    public JsonNode put(String path, ObjectNode body) {
+        return send("PUT", path, "application/json", body);
+    }
+
     /** Opens a watch stream; the caller reads lines until it ends (server timeout) or closes it. */
     public InputStream watch(ResourceType type, String namespace, String resourceVersion, String query) {
         String q = "watch=true&allowWatchBookmarks=true&resourceVersion=" + enc(resourceVersion)

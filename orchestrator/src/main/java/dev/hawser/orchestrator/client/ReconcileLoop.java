@@ -55,6 +55,9 @@ public final class ReconcileLoop implements AutoCloseable {
             try {
                 reconciler.reconcile(key);
                 queue.forget(key);
+            } catch (RetryLater e) {
+                LOG.debug("{}: {} not done yet: {}", name, key, e.getMessage());
+                queue.addRateLimited(key);
             } catch (ApiException e) {
                 if (e.code() == 409) {
                     LOG.debug("{}: {} conflicted, retrying: {}", name, key, e.getMessage());

@@ -68,6 +68,14 @@ final class ControlPlane implements AutoCloseable {
         return pki;
     }
 
+    /** A REST client for components, authenticating as the admin. */
+    dev.hawser.orchestrator.client.ApiClient apiClient(String server) throws IOException {
+        try (var in = Files.newInputStream(pki.resolve("ca.crt"))) {
+            return new dev.hawser.orchestrator.client.ApiClient(java.net.URI.create(server), ADMIN_TOKEN,
+                    dev.hawser.orchestrator.client.KubeConfig.trusting(in));
+        }
+    }
+
     /** kubectl authenticating with {@code token} (null: no credentials). */
     Kubectl kubectl(String server, String token, String name) throws IOException {
         return kubectlWithUser(server, token == null ? "{}" : "\n    token: " + token, name);
