@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code hawser} subcommands of the orchestrator: API server, controllers, scheduler, agents, proxy. */
 @Command(name = "hawser", mixinStandardHelpOptions = true,
         description = "Hawser's Kubernetes-style orchestrator.",
-        subcommands = {ApiServerCommand.class, ControllerManagerCommand.class, SchedulerCommand.class})
+        subcommands = {ApiServerCommand.class, ControllerManagerCommand.class, SchedulerCommand.class,
+                AgentCommand.class, ProxyCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
