@@ -1,5 +1,6 @@
 package dev.hawser.orchestrator.agent;
 
+import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.client.ApiClient;
 
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.hawser.orchestrator.agent;
 
+import dev.hawser.orchestrator.api.Quantity;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,11 +67,11 @@ final class Cgroups {
         Path dir = root.resolve(name);
         Files.createDirectories(dir);
         if (limits.has("memory")) {
-            Files.writeString(dir.resolve("memory.max"), Long.toString(Quantities.bytes(limits.get("memory").asText())));
+            Files.writeString(dir.resolve("memory.max"), Long.toString(Quantity.value(limits.get("memory").asText())));
         }
         if (limits.has("cpu")) {
             long period = 100_000;
-            long quota = Math.max(1000, Quantities.millicores(limits.get("cpu").asText()) * period / 1000);
+            long quota = Math.max(1000, Quantity.millis(limits.get("cpu").asText()) * period / 1000);
             Files.writeString(dir.resolve("cpu.max"), quota + " " + period);
         }
         return dir;

@@ -1,5 +1,6 @@
 package dev.hawser.orchestrator.agent;
 
+import dev.hawser.orchestrator.client.EventRecorder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.client.ApiClient;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hawser", mixinStandardHelpOptions = true,
         description = "Hawser's Kubernetes-style orchestrator.",
         subcommands = {ApiServerCommand.class, ControllerManagerCommand.class, SchedulerCommand.class,
-                AgentCommand.class, ProxyCommand.class})
+                AgentCommand.class, ProxyCommand.class, UpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -4,7 +4,7 @@ import dev.hawser.orchestrator.client.ApiClient;
 import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.KubeConfig;
 import dev.hawser.orchestrator.api.ResourceTypes;
-import dev.hawser.orchestrator.controller.EventRecorder;
+import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.scheduler.Scheduler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

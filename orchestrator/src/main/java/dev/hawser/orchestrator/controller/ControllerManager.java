@@ -1,5 +1,6 @@
 package dev.hawser.orchestrator.controller;
 
+import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.client.ApiClient;
 import dev.hawser.orchestrator.client.Informer;

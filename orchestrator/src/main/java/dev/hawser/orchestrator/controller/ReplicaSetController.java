@@ -1,5 +1,6 @@
 package dev.hawser.orchestrator.controller;
 
+import dev.hawser.orchestrator.client.EventRecorder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

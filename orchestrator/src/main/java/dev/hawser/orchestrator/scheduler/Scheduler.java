@@ -11,7 +11,7 @@ import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.ReconcileLoop;
 import dev.hawser.orchestrator.client.RetryLater;
 import dev.hawser.orchestrator.client.WorkQueue;
-import dev.hawser.orchestrator.controller.EventRecorder;
+import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.controller.Owners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -7,7 +7,7 @@ import dev.hawser.orchestrator.client.ApiClient;
 import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.LeaderElector;
 import dev.hawser.orchestrator.controller.ControllerManager;
-import dev.hawser.orchestrator.controller.EventRecorder;
+import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.scheduler.Scheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,4 @@
-package dev.hawser.orchestrator.controller;
+package dev.hawser.orchestrator.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,7 +6,6 @@ import dev.hawser.orchestrator.api.ApiException;
 import dev.hawser.orchestrator.api.Json;
 import dev.hawser.orchestrator.api.Meta;
 import dev.hawser.orchestrator.api.ResourceTypes;
-import dev.hawser.orchestrator.client.ApiClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,5 @@
 package dev.hawser.kvstore.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,59 +11,65 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
- * {@code hawser up}: a local 3-member cluster on loopback, each member its own process,
- * data under one folder. Ctrl-C stops them all.
+ * A local store cluster on loopback for {@code hawser up}: up to 3 members, each its own process,
+ * data and logs under one folder, the first member on etcd's default port 2379 so plain
+ * {@code etcdctl} finds it. Restarting with the same folder brings the same members back.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start a local 3-member cluster on loopback and keep it running until Ctrl-C.")
-final class UpCommand implements Callable<Integer> {
+public final class LocalCluster implements AutoCloseable {
     /** etcd's local-cluster convention: the first member on the default port, so plain `etcdctl` finds it. */
     private static final int[] CLIENT_PORTS = {2379, 22379, 12379};
 
-    @Option(names = "--data-dir", defaultValue = ".hawser", description = "Folder for all members' data and logs.")
-    Path dataDir;
+    private final Path dataDir;
+    private final int members;
+    private final List<Process> procs = new ArrayList<>();
 
-    @Option(names = "--members", defaultValue = "3", description = "Number of members (1 to 3).")
-    int members;
-
-    @Override
-    public Integer call() throws Exception {
+    public LocalCluster(Path dataDir, int members) {
         if (members < 1 || members > CLIENT_PORTS.length) {
             throw new IllegalArgumentException("--members must be between 1 and " + CLIENT_PORTS.length);
         }
+        this.dataDir = dataDir;
+        this.members = members;
+    }
+
+    /** Starts the members and waits until each reports healthy. */
+    public LocalCluster start() throws Exception {
         Files.createDirectories(dataDir.resolve("logs"));
         StringBuilder cluster = new StringBuilder();
         for (int i = 0; i < members; i++) {
             cluster.append(i == 0 ? "" : ",").append(name(i)).append("=http://127.0.0.1:").append(CLIENT_PORTS[i] + 1);
         }
-        List<Process> procs = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(procs), "stop-members"));
         for (int i = 0; i < members; i++) {
             procs.add(startMember(i, cluster.toString()));
         }
-        String endpoints = String.join(",", endpoints());
-        System.out.println("Hawser: " + members + " members starting; logs in " + dataDir.resolve("logs"));
+        System.out.println("Hawser: " + members + " store members starting; logs in " + dataDir.resolve("logs"));
         awaitHealthy(procs);
-        System.out.println();
-        System.out.println("  endpoints: " + endpoints);
-        System.out.println("  try:       ETCDCTL_API=3 etcdctl --endpoints=" + endpoints + " put hello world");
-        System.out.println("             ETCDCTL_API=3 etcdctl --endpoints=" + endpoints + " endpoint status -w table");
-        System.out.println();
-        System.out.println("Press Ctrl-C to stop.");
-        for (Process p : procs) {
-            int code = p.waitFor();
-            if (code != 0 && code != 143) {
-                System.err.println("hawser: a member exited with code " + code + "; see " + dataDir.resolve("logs"));
-                return 1;
-            }
-        }
-        return 0;
+        return this;
     }
 
-    private List<String> endpoints() {
+    /** Blocks until a member exits; returns its exit code. */
+    public int awaitExit() throws InterruptedException {
+        while (true) {
+            for (Process p : procs) {
+                if (!p.isAlive()) {
+                    return p.exitValue();
+                }
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAll(procs);
+    }
+
+    public Path logs() {
+        return dataDir.resolve("logs");
+    }
+
+    public List<String> endpoints() {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < members; i++) {
             out.add("http://127.0.0.1:" + CLIENT_PORTS[i]);
@@ -81,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
         int client = CLIENT_PORTS[i];
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "-Xmx512m", "-Dlogback.configurationFile=logback-json.xml",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "store",
+                "-cp", System.getProperty("java.class.path"), "dev.hawser.kvstore.cli.Main", "store",
                 "--name", name(i),
                 "--data-dir", dataDir.resolve(name(i)).toString(),
                 "--listen-client-urls", "http://127.0.0.1:" + client,
