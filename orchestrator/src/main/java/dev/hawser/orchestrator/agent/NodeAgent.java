@@ -84,22 +84,7 @@ public final class NodeAgent implements AutoCloseable {
         long statusMillis = config.nodeStatusInterval().toMillis();
         timers.scheduleWithFixedDelay(heartbeat::updateNodeStatus, statusMillis, statusMillis, TimeUnit.MILLISECONDS);
 
-        Informer.Handler enqueue = new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode o) {
-                queue.add(Informer.key(o));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode now) {
-                queue.add(Informer.key(now));
-            }
-
-            @Override
-            public void onDelete(ObjectNode last) {
-                queue.add(Informer.key(last));
-            }
-        };
+        Informer.Handler enqueue = Informer.Handler.enqueueing(queue);
         pods.addHandler(enqueue);
         services.start();
         pods.start();

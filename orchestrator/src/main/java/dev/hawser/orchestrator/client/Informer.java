@@ -47,6 +47,31 @@ public final class Informer implements AutoCloseable {
 
         default void onDelete(ObjectNode last) {
         }
+
+        /** A handler that hands every added, updated or deleted object (its new or last state) to {@code sink}. */
+        static Handler onAnyChange(java.util.function.Consumer<ObjectNode> sink) {
+            return new Handler() {
+                @Override
+                public void onAdd(ObjectNode o) {
+                    sink.accept(o);
+                }
+
+                @Override
+                public void onUpdate(ObjectNode old, ObjectNode now) {
+                    sink.accept(now);
+                }
+
+                @Override
+                public void onDelete(ObjectNode last) {
+                    sink.accept(last);
+                }
+            };
+        }
+
+        /** A handler that queues the namespace/name key of every changed object. */
+        static Handler enqueueing(WorkQueue queue) {
+            return onAnyChange(o -> queue.add(key(o)));
+        }
     }
 
     private final ApiClient api;

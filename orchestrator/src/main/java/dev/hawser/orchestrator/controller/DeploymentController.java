@@ -56,22 +56,7 @@ public final class DeploymentController implements AutoCloseable {
                 queue.add(Informer.key(d));
             }
         });
-        replicaSets.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode rs) {
-                enqueueOwner(rs);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode rs) {
-                enqueueOwner(rs);
-            }
-
-            @Override
-            public void onDelete(ObjectNode rs) {
-                enqueueOwner(rs);
-            }
-        });
+        replicaSets.addHandler(Informer.Handler.onAnyChange(this::enqueueOwner));
         this.loop = new ReconcileLoop("deployment", queue, this::reconcile, 2);
     }
 

@@ -34,22 +34,7 @@ public final class EndpointsController implements AutoCloseable {
         this.services = services;
         this.pods = pods;
         this.endpoints = endpoints;
-        services.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode s) {
-                queue.add(Informer.key(s));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode s) {
-                queue.add(Informer.key(s));
-            }
-
-            @Override
-            public void onDelete(ObjectNode s) {
-                queue.add(Informer.key(s));
-            }
-        });
+        services.addHandler(Informer.Handler.enqueueing(queue));
         pods.addHandler(new Informer.Handler() {
             @Override
             public void onAdd(ObjectNode p) {

@@ -54,22 +54,7 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     public ServiceProxy start() throws InterruptedException, IOException {
-        Informer.Handler enqueue = new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode o) {
-                queue.add(Informer.key(o));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode now) {
-                queue.add(Informer.key(now));
-            }
-
-            @Override
-            public void onDelete(ObjectNode last) {
-                queue.add(Informer.key(last));
-            }
-        };
+        Informer.Handler enqueue = Informer.Handler.enqueueing(queue);
         services.addHandler(enqueue);
         endpoints.addHandler(enqueue);
         services.start();

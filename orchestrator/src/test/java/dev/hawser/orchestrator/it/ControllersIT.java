@@ -1,7 +1,6 @@
 package dev.hawser.orchestrator.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.client.ApiClient;
 import dev.hawser.orchestrator.client.Informer;
@@ -20,8 +19,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static dev.hawser.orchestrator.it.Eventually.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stood in for (see {@link StandInNodes}); the agents have their own tests.
  */
 class ControllersIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APP = """
             apiVersion: apps/v1
             kind: Deployment
@@ -111,38 +109,38 @@ class ControllersIT {
         namespace("roll");
         kubectl.runWithInput(APP, "apply", "-n", "roll", "-f", "-").ok();
         kubectl.run("rollout", "status", "-n", "roll", "deployment/web", "--timeout=90s").ok();
-        JsonNode pods = json("get", "pods", "-n", "roll", "-o", "json");
+        JsonNode pods = kubectl.json("get", "pods", "-n", "roll", "-o", "json");
         assertEquals(3, pods.path("items").size());
         Set<String> placed = new HashSet<>();
         pods.path("items").forEach(p -> placed.add(p.path("spec").path("nodeName").asText()));
         assertEquals(Set.of("node-a", "node-b"), placed, "replicas spread over both nodes");
-        await(() -> json("get", "endpoints", "web", "-n", "roll", "-o", "json").path("subsets").path(0).path("addresses").size() == 3,
+        await(() -> kubectl.json("get", "endpoints", "web", "-n", "roll", "-o", "json").path("subsets").path(0).path("addresses").size() == 3,
                 "3 ready addresses in the Service's Endpoints");
-        assertEquals(8080, json("get", "endpoints", "web", "-n", "roll", "-o", "json").path("subsets").path(0).path("ports").path(0).path("port").asInt());
+        assertEquals(8080, kubectl.json("get", "endpoints", "web", "-n", "roll", "-o", "json").path("subsets").path(0).path("ports").path(0).path("port").asInt());
 
         kubectl.runWithInput(APP.replace("demo:1", "demo:2"), "apply", "-n", "roll", "-f", "-").ok();
         kubectl.run("rollout", "status", "-n", "roll", "deployment/web", "--timeout=90s").ok();
         String history = kubectl.run("rollout", "history", "-n", "roll", "deployment/web").ok().out();
         assertTrue(history.contains("1 ") && history.contains("2 "), history);
-        assertEquals(2, json("get", "rs", "-n", "roll", "-o", "json").path("items").size());
-        await(() -> json("get", "pods", "-n", "roll", "-o", "json").path("items").findValuesAsText("image").stream().allMatch("demo:2"::equals)
-                && json("get", "pods", "-n", "roll", "-o", "json").path("items").size() == 3, "all pods run demo:2");
+        assertEquals(2, kubectl.json("get", "rs", "-n", "roll", "-o", "json").path("items").size());
+        await(() -> kubectl.json("get", "pods", "-n", "roll", "-o", "json").path("items").findValuesAsText("image").stream().allMatch("demo:2"::equals)
+                && kubectl.json("get", "pods", "-n", "roll", "-o", "json").path("items").size() == 3, "all pods run demo:2");
 
         kubectl.run("rollout", "undo", "-n", "roll", "deployment/web").ok();
         kubectl.run("rollout", "status", "-n", "roll", "deployment/web", "--timeout=90s").ok();
-        JsonNode d = json("get", "deploy", "web", "-n", "roll", "-o", "json");
+        JsonNode d = kubectl.json("get", "deploy", "web", "-n", "roll", "-o", "json");
         assertEquals("demo:1", d.path("spec").path("template").path("spec").path("containers").path(0).path("image").asText());
         assertEquals("3", d.path("metadata").path("annotations").path("deployment.kubernetes.io/revision").asText());
-        assertEquals(2, json("get", "rs", "-n", "roll", "-o", "json").path("items").size(), "undo reused the first ReplicaSet");
+        assertEquals(2, kubectl.json("get", "rs", "-n", "roll", "-o", "json").path("items").size(), "undo reused the first ReplicaSet");
 
         kubectl.run("scale", "-n", "roll", "deployment/web", "--replicas=0").ok();
-        await(() -> json("get", "pods", "-n", "roll", "-o", "json").path("items").isEmpty(), "scaled to zero");
+        await(() -> kubectl.json("get", "pods", "-n", "roll", "-o", "json").path("items").isEmpty(), "scaled to zero");
         kubectl.run("scale", "-n", "roll", "deployment/web", "--replicas=2").ok();
         kubectl.run("rollout", "status", "-n", "roll", "deployment/web", "--timeout=90s").ok();
-        assertEquals(2, json("get", "pods", "-n", "roll", "-o", "json").path("items").size());
+        assertEquals(2, kubectl.json("get", "pods", "-n", "roll", "-o", "json").path("items").size());
 
         kubectl.run("delete", "-n", "roll", "deployment/web").ok();
-        await(() -> json("get", "rs,pods", "-n", "roll", "-o", "json").path("items").isEmpty(), "owned ReplicaSets and pods collected");
+        await(() -> kubectl.json("get", "rs,pods", "-n", "roll", "-o", "json").path("items").isEmpty(), "owned ReplicaSets and pods collected");
     }
 
     @Test
@@ -151,9 +149,9 @@ class ControllersIT {
         kubectl.runWithInput(APP.replace("replicas: 3", "replicas: 1"), "apply", "-n", "orphan", "-f", "-").ok();
         kubectl.run("rollout", "status", "-n", "orphan", "deployment/web", "--timeout=90s").ok();
         kubectl.run("delete", "-n", "orphan", "deployment/web", "--cascade=orphan").ok();
-        await(() -> json("get", "rs", "-n", "orphan", "-o", "json").path("items").path(0).path("metadata").path("ownerReferences").isEmpty()
-                && !json("get", "rs", "-n", "orphan", "-o", "json").path("items").isEmpty(), "ReplicaSet kept, without its owner");
-        assertEquals(1, json("get", "pods", "-n", "orphan", "-o", "json").path("items").size());
+        await(() -> kubectl.json("get", "rs", "-n", "orphan", "-o", "json").path("items").path(0).path("metadata").path("ownerReferences").isEmpty()
+                && !kubectl.json("get", "rs", "-n", "orphan", "-o", "json").path("items").isEmpty(), "ReplicaSet kept, without its owner");
+        assertEquals(1, kubectl.json("get", "pods", "-n", "orphan", "-o", "json").path("items").size());
     }
 
     @Test
@@ -169,10 +167,10 @@ class ControllersIT {
                     image: x
                     resources: {requests: {cpu: "64"}}
                 """, "apply", "-n", "greedy", "-f", "-").ok();
-        await(() -> out("get", "events", "-n", "greedy").contains("FailedScheduling"), "FailedScheduling event");
+        await(() -> kubectl.run("get", "events", "-n", "greedy").out().contains("FailedScheduling"), "FailedScheduling event");
         String events = kubectl.run("get", "events", "-n", "greedy").ok().out();
         assertTrue(events.matches("(?s).*0/\\d nodes are available: .*2 Insufficient cpu.*"), events);
-        assertEquals("Pending", json("get", "pod", "big", "-n", "greedy", "-o", "json").path("status").path("phase").asText());
+        assertEquals("Pending", kubectl.json("get", "pod", "big", "-n", "greedy", "-o", "json").path("status").path("phase").asText());
         String described = kubectl.run("describe", "pod", "big", "-n", "greedy").ok().out();
         assertTrue(described.contains("FailedScheduling"), described);
     }
@@ -183,12 +181,12 @@ class ControllersIT {
         namespace("lost");
         kubectl.runWithInput(APP.replace("replicas: 3", "replicas: 4"), "apply", "-n", "lost", "-f", "-").ok();
         kubectl.run("rollout", "status", "-n", "lost", "deployment/web", "--timeout=90s").ok();
-        await(() -> json("get", "pods", "-n", "lost", "-o", "json").path("items").findValuesAsText("nodeName").contains("node-c"),
+        await(() -> kubectl.json("get", "pods", "-n", "lost", "-o", "json").path("items").findValuesAsText("nodeName").contains("node-c"),
                 "a pod on node-c");
         nodes.stop("node-c");
-        await(() -> out("get", "node", "node-c").contains("Unknown"), "node-c Unknown");
+        await(() -> kubectl.run("get", "node", "node-c").out().contains("Unknown"), "node-c Unknown");
         await(() -> {
-            JsonNode ps = json("get", "pods", "-n", "lost", "-o", "json");
+            JsonNode ps = kubectl.json("get", "pods", "-n", "lost", "-o", "json");
             return ps.path("items").size() == 4 && !ps.path("items").findValuesAsText("nodeName").contains("node-c");
         }, "4 pods, none on node-c");
         kubectl.run("rollout", "status", "-n", "lost", "deployment/web", "--timeout=90s").ok();
@@ -208,7 +206,7 @@ class ControllersIT {
         assertFalse(secondLeads.await(4, TimeUnit.SECONDS), "no second leader while the first renews");
         a.interrupt();
         assertTrue(secondLeads.await(20, TimeUnit.SECONDS), "the standby took over");
-        assertEquals("second", json("get", "lease", "test-lock", "-n", "kube-system", "-o", "json").path("spec").path("holderIdentity").asText());
+        assertEquals("second", kubectl.json("get", "lease", "test-lock", "-n", "kube-system", "-o", "json").path("spec").path("holderIdentity").asText());
         b.interrupt();
     }
 
@@ -224,34 +222,6 @@ class ControllersIT {
         kubectl.runWithInput("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n", "apply", "-f", "-").ok();
     }
 
-    private static String out(String... args) {
-        try {
-            return kubectl.run(args).ok().out();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 
-    private static JsonNode json(String... args) {
-        try {
-            return JSON.readTree(kubectl.run(args).ok().out());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (AssertionError | RuntimeException e) {
-                // not there yet
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
 }

@@ -52,6 +52,18 @@ final class Kubectl {
         return f;
     }
 
+    /** Runs kubectl (usually with {@code -o json}) and parses its output; any failure is an AssertionError. */
+    com.fasterxml.jackson.databind.JsonNode json(String... args) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run(args).ok().out());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
         return runWithInput(null, args);
     }

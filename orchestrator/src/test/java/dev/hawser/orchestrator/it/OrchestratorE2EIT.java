@@ -1,7 +1,6 @@
 package dev.hawser.orchestrator.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hawser.orchestrator.agent.AgentConfig;
 import dev.hawser.orchestrator.agent.NodeAgent;
 import dev.hawser.orchestrator.api.ResourceTypes;
@@ -25,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.hawser.orchestrator.it.Eventually.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scheduler, two node agents running real processes, and the service proxy — driven by kubectl.
  */
 class OrchestratorE2EIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -146,7 +145,7 @@ class OrchestratorE2EIT {
         rolloutStatus();
         Set<String> nodes = new HashSet<>(pods().path("items").findValuesAsText("nodeName"));
         assertEquals(Set.of("node-1", "node-2"), nodes, "replicas spread over both agents");
-        String clusterIp = json("get", "svc", "demo", "-o", "json").path("spec").path("clusterIP").asText();
+        String clusterIp = kubectl.json("get", "svc", "demo", "-o", "json").path("spec").path("clusterIP").asText();
         Set<String> answeredBy = new HashSet<>();
         for (int i = 0; i < 9; i++) {
             String body = DemoApp.get(clusterIp, 18080, "/");
@@ -160,7 +159,7 @@ class OrchestratorE2EIT {
         String name = victim.path("metadata").path("name").asText();
         long pid = Long.parseLong(victim.path("status").path("containerStatuses").get(0).path("containerID").asText().replace("process://", ""));
         new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
-        await(() -> json("get", "pod", name, "-o", "json").path("status").path("containerStatuses").get(0).path("restartCount").asInt() >= 1,
+        await(() -> kubectl.json("get", "pod", name, "-o", "json").path("status").path("containerStatuses").get(0).path("restartCount").asInt() >= 1,
                 "pod " + name + " restarted");
 
         // Rolling update: the Service never runs out of ready endpoints.
@@ -203,13 +202,13 @@ class OrchestratorE2EIT {
         rolloutStatus();
 
         // The active controller manager dies: the standby takes over.
-        String holder = json("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json")
+        String holder = kubectl.json("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json")
                 .path("spec").path("holderIdentity").asText();
         Process active = controllerManagers.get(holder.equals("cm-1") ? 0 : 1);
         active.destroyForcibly().waitFor();
         await(() -> kubectl.run("scale", "deployment/demo", "--replicas=2").exit() == 0, "scale accepted");
         await(() -> pods().path("items").size() == 2, "the standby controller manager scaled down");
-        assertTrue(!json("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json")
+        assertTrue(!kubectl.json("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json")
                 .path("spec").path("holderIdentity").asText().equals(holder), "leadership moved");
 
         // An agent dies: its node goes NotReady and its pods come back on the other node.
@@ -228,33 +227,9 @@ class OrchestratorE2EIT {
     }
 
     private static JsonNode pods() {
-        return json("get", "pods", "-l", "app=demo", "-o", "json");
+        return kubectl.json("get", "pods", "-l", "app=demo", "-o", "json");
     }
 
-    private static JsonNode json(String... args) {
-        try {
-            return JSON.readTree(kubectl.run(args).ok().out());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 
-    private interface Check {
-        boolean test() throws Exception;
-    }
 
-    private static void await(Check condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.test()) {
-                    return;
-                }
-            } catch (Exception | AssertionError e) {
-                // not there yet
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
 }
