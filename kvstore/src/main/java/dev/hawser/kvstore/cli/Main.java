@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code hawser}: the store's command line. */
 @Command(name = "hawser", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "An etcd-compatible, Raft-replicated key-value store.",
-        subcommands = {StoreCommand.class, SnapshotCommand.class})
+        subcommands = {StoreCommand.class, SnapshotCommand.class, CertsCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.cli;
 
 import dev.hawser.kvstore.api.Limits;
+import dev.hawser.kvstore.server.ClientTls;
 import dev.hawser.kvstore.server.StoreConfig;
 import dev.hawser.kvstore.server.StoreServer;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,24 @@ final class StoreCommand implements Callable<Integer> {
             description = "How often watchers that asked for progress notifications get one (e.g. 10m, 5s, 500ms).")
     String watchProgressNotifyInterval;
 
+    @Option(names = "--cert-file", paramLabel = "FILE", description = "Certificate (PEM) served on the https:// client URLs.")
+    Path certFile;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "Private key (PEM, PKCS#8) of --cert-file.")
+    Path keyFile;
+
+    @Option(names = "--trusted-ca-file", paramLabel = "FILE", description = "CA that signs client certificates.")
+    Path trustedCaFile;
+
+    @Option(names = "--client-cert-auth", description = "Require a client certificate signed by --trusted-ca-file.")
+    boolean clientCertAuth;
+
+    @Option(names = {"--peer-cert-file", "--peer-key-file", "--peer-trusted-ca-file"}, paramLabel = "FILE", hidden = true)
+    List<Path> peerTlsFiles;
+
+    @Option(names = "--peer-client-cert-auth", hidden = true)
+    boolean peerClientCertAuth;
+
     @Override
     public Integer call() throws Exception {
         StoreConfig cfg = config();
@@ -98,6 +117,13 @@ final class StoreCommand implements Callable<Integer> {
                 || heartbeatIntervalMs < 1 || electionTimeoutMs < 5 * heartbeatIntervalMs) {
             throw new IllegalArgumentException("numeric flags must be positive, and --election-timeout at least 5x --heartbeat-interval");
         }
+        if (peerTlsFiles != null || peerClientCertAuth) {
+            throw new IllegalArgumentException("peer TLS (--peer-cert-file and friends) is not supported yet: "
+                    + "members talk plain Raft over --listen-peer-urls; keep that network private");
+        }
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException("--cert-file and --key-file go together");
+        }
         List<URI> listenClient = StoreConfig.parseUrls("--listen-client-urls", listenClientUrls);
         List<URI> listenPeer = StoreConfig.parseUrls("--listen-peer-urls", listenPeerUrls);
         List<URI> advPeer = advertisePeerUrls == null ? listenPeer
@@ -120,6 +146,7 @@ final class StoreCommand implements Callable<Integer> {
                 quotaBackendBytes,
                 heartbeatIntervalMs,
                 electionTimeoutMs,
-                Durations.parseMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));
+                Durations.parseMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
+                certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth));
     }
 }

@@ -25,9 +25,18 @@ public record StoreConfig(
         long quotaBackendBytes,
         long heartbeatIntervalMs,
         long electionTimeoutMs,
-        long watchProgressNotifyIntervalMs) {
+        long watchProgressNotifyIntervalMs,
+        ClientTls clientTls) {
 
     public StoreConfig {
+        boolean https = listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+        boolean http = listenClientUrls.stream().anyMatch(u -> "http".equals(u.getScheme()));
+        if (https && clientTls == null) {
+            throw new IllegalArgumentException("https client URLs need --cert-file and --key-file");
+        }
+        if (clientTls != null && http) {
+            throw new IllegalArgumentException("with --cert-file the client URLs must be https:// (plain-text clients are refused)");
+        }
         if (!initialCluster.containsKey(name)) {
             throw new IllegalArgumentException("--initial-cluster has no entry for this member's --name " + name);
         }

@@ -111,6 +111,9 @@ public final class StoreServer implements AutoCloseable {
         for (URI u : client.subList(1, client.size())) {
             b.addListenAddress(new InetSocketAddress(u.getHost(), u.getPort()));
         }
+        if (cfg.clientTls() != null) {
+            b.sslContext(cfg.clientTls().sslContext());
+        }
         grpc = b.maxInboundMessageSize(limits.grpcMaxInboundBytes())
                 .executor(executor)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)

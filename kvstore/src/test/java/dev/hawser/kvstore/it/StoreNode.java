@@ -61,7 +61,7 @@ final class StoreNode {
 
   /** The client URL, as etcdctl and jetcd take it. */
   String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (extraArgs.contains("--cert-file") ? "https" : "http") + "://127.0.0.1:" + clientPort;
   }
 
   int clientPort() {

@@ -43,7 +43,12 @@ public final class ApiServer implements AutoCloseable {
      * token over plain HTTP, so authentication then needs {@code --anonymous-admin}).
      */
     public record Config(String bindAddress, int port, List<String> storeEndpoints, String storePrefix,
-                         Authenticator authenticator, ServerTls tls, int workers) {
+                         Authenticator authenticator, ServerTls tls, int workers, StoreClient.StoreTls storeTls,
+                         SecretEncryption secretEncryption) {
+        public Config(String bindAddress, int port, List<String> storeEndpoints, String storePrefix,
+                      Authenticator authenticator, ServerTls tls, int workers) {
+            this(bindAddress, port, storeEndpoints, storePrefix, authenticator, tls, workers, null, null);
+        }
     }
 
     private final Config config;
@@ -55,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(Config config) {
         this.config = config;
-        this.store = new StoreClient(config.storeEndpoints());
+        this.store = new StoreClient(config.storeEndpoints(), config.storeTls());
         this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(1024), r -> {
                     Thread t = new Thread(r, "apiserver-worker");
@@ -65,7 +70,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public void start() throws InterruptedException, java.io.IOException {
-        ObjectStore objects = new ObjectStore(store, config.storePrefix());
+        ObjectStore objects = new ObjectStore(store, config.storePrefix(), config.secretEncryption());
         Bootstrapping.ensureDefaultNamespaces(objects);
         ApiRouter router = new ApiRouter(config.authenticator(), objects);
         SslContext sslContext = config.tls() == null ? null : config.tls().sslContext();

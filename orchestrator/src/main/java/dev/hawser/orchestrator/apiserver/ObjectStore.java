@@ -49,10 +49,12 @@ public final class ObjectStore {
     private final String root;
     private final ServiceIps serviceIps;
     private final EventLeases eventLeases;
+    private final SecretEncryption encryption;
 
-    public ObjectStore(StoreClient store, String root) {
+    public ObjectStore(StoreClient store, String root, SecretEncryption encryption) {
         this.store = store;
         this.root = root;
+        this.encryption = encryption;
         this.serviceIps = new ServiceIps(root);
         this.eventLeases = new EventLeases(store);
     }
@@ -74,15 +76,17 @@ public final class ObjectStore {
     }
 
     Stored decode(KeyValue kv) {
-        ObjectNode o = Json.parseObject(kv.getValue().toByteArray());
+        ObjectNode o = Json.parseObject(SecretEncryption.open(encryption, kv.getValue().toByteArray()));
         Meta.metadata(o).put("resourceVersion", Long.toString(kv.getModRevision()));
         return new Stored(o, kv.getModRevision());
     }
 
-    private static byte[] encode(ObjectNode o) {
+    /** The stored form: JSON without resourceVersion (the key's mod revision is the truth), Secrets sealed if configured. */
+    private byte[] encode(ResourceType t, ObjectNode o) {
         ObjectNode copy = o.deepCopy();
         Meta.metadata(copy).remove("resourceVersion");
-        return Json.bytes(copy);
+        byte[] json = Json.bytes(copy);
+        return t == ResourceTypes.SECRETS && encryption != null ? encryption.seal(json) : json;
     }
 
     /** A {@code <Kind>List} of the matching objects, with the store revision it reflects and a continue token. */
@@ -204,7 +208,7 @@ public final class ObjectStore {
             List<RequestOp> extra = new ArrayList<>();
             List<Compare> checks = new ArrayList<>();
             String ip = t == ResourceTypes.SERVICES ? serviceIps.assign(o, extra, checks) : null;
-            byte[] value = encode(o);
+            byte[] value = encode(t, o);
             StoreClient.Write w = store.create(key, value, lease, extra, checks);
             if (w.succeeded()) {
                 Meta.metadata(o).put("resourceVersion", Long.toString(w.revision()));
@@ -319,7 +323,7 @@ public final class ObjectStore {
             if (readyToGo(t, next)) {
                 w = store.delete(key, current.modRevision(), releaseOps(t, current.object()));
             } else {
-                w = store.update(key, current.modRevision(), encode(next), leaseOf(t));
+                w = store.update(key, current.modRevision(), encode(t, next), leaseOf(t));
             }
             if (w.succeeded()) {
                 Meta.metadata(next).put("resourceVersion", Long.toString(w.revision()));
@@ -408,7 +412,7 @@ public final class ObjectStore {
             StoreClient.Write w = marked == null
                     ? store.delete(key, current.modRevision(), releaseOps(t, o))
                     : marked.equals(o) ? new StoreClient.Write(true, current.modRevision(), null)
-                    : store.update(key, current.modRevision(), encode(marked), leaseOf(t));
+                    : store.update(key, current.modRevision(), encode(t, marked), leaseOf(t));
             if (w.succeeded()) {
                 ObjectNode result = marked == null ? o : marked;
                 Meta.metadata(result).put("resourceVersion", Long.toString(w.revision()));

@@ -2,8 +2,10 @@ package dev.hawser.orchestrator.cli;
 
 import dev.hawser.orchestrator.apiserver.ApiServer;
 import dev.hawser.orchestrator.apiserver.Authenticator;
+import dev.hawser.orchestrator.apiserver.SecretEncryption;
 import dev.hawser.orchestrator.apiserver.ServerTls;
 import dev.hawser.orchestrator.apiserver.TokenAuthenticator;
+import dev.hawser.orchestrator.client.StoreClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,6 +49,19 @@ public final class ApiServerCommand implements Callable<Integer> {
             description = "CA whose client certificates are accepted: CN is the user, O the groups.")
     Path clientCaFile;
 
+    @Option(names = "--etcd-cafile", paramLabel = "FILE", description = "CA of the store members' certificates (for https:// --etcd-servers).")
+    Path etcdCaFile;
+
+    @Option(names = "--etcd-certfile", paramLabel = "FILE", description = "Client certificate for a store with --client-cert-auth.")
+    Path etcdCertFile;
+
+    @Option(names = "--etcd-keyfile", paramLabel = "FILE", description = "Private key of --etcd-certfile.")
+    Path etcdKeyFile;
+
+    @Option(names = "--encryption-key-file", paramLabel = "FILE",
+            description = "Encrypt Secrets at rest with AES-GCM: 'name:base64 key' lines, the first encrypts, all decrypt.")
+    Path encryptionKeyFile;
+
     @Option(names = "--workers", defaultValue = "8", description = "Request handler threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
@@ -70,7 +85,12 @@ public final class ApiServerCommand implements Callable<Integer> {
                 ? new Authenticator(tokenAuthFile == null ? null : TokenAuthenticator.load(tokenAuthFile), clientCaFile != null)
                 : null;
         ServerTls tls = tlsCertFile == null ? null : new ServerTls(tlsCertFile, tlsKeyFile, clientCaFile);
-        ApiServer server = new ApiServer(new ApiServer.Config(bindAddress, port, etcdServers, etcdPrefix, auth, tls, workers));
+        if ((etcdCertFile == null) != (etcdKeyFile == null)) {
+            throw new IllegalArgumentException("--etcd-certfile and --etcd-keyfile go together");
+        }
+        StoreClient.StoreTls storeTls = etcdCaFile == null ? null : new StoreClient.StoreTls(etcdCaFile, etcdCertFile, etcdKeyFile);
+        ApiServer server = new ApiServer(new ApiServer.Config(bindAddress, port, etcdServers, etcdPrefix, auth, tls, workers, storeTls,
+                encryptionKeyFile == null ? null : SecretEncryption.load(encryptionKeyFile)));
         server.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

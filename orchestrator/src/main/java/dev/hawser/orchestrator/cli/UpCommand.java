@@ -7,6 +7,7 @@ import dev.hawser.orchestrator.agent.NodeAgent;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.apiserver.ApiServer;
 import dev.hawser.orchestrator.apiserver.Authenticator;
+import dev.hawser.orchestrator.apiserver.SecretEncryption;
 import dev.hawser.orchestrator.apiserver.ServerTls;
 import dev.hawser.orchestrator.apiserver.TokenAuthenticator;
 import dev.hawser.orchestrator.client.ApiClient;
@@ -95,9 +96,16 @@ public final class UpCommand implements Callable<Integer> {
             Files.writeString(tokens, HexFormat.of().formatHex(secret) + ",admin,admin,\"system:masters\"\n", StandardCharsets.UTF_8);
         }
         String token = Files.readString(tokens).split(",")[0];
+        Path encryptionKey = pki.resolve("encryption.key");
+        if (!Files.exists(encryptionKey)) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            Files.writeString(encryptionKey, "key1:" + java.util.Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.UTF_8);
+        }
         ApiServer apiServer = new ApiServer(new ApiServer.Config("127.0.0.1", apiPort, endpoints, "/registry",
                 new Authenticator(TokenAuthenticator.load(tokens), true),
-                new ServerTls(pki.resolve("apiserver.crt"), pki.resolve("apiserver.key"), pki.resolve("ca.crt")), 8));
+                new ServerTls(pki.resolve("apiserver.crt"), pki.resolve("apiserver.key"), pki.resolve("ca.crt")), 8, null,
+                SecretEncryption.load(encryptionKey)));
         apiServer.start();
         running.add(apiServer);
         Path kubeconfig = dir.resolve("kubeconfig");

@@ -53,13 +53,41 @@ public final class StoreClient implements AutoCloseable {
     private final AtomicInteger current = new AtomicInteger();
 
     public StoreClient(List<String> endpoints) {
+        this(endpoints, null);
+    }
+
+    /** With {@code tls}, https:// endpoints are dialled over TLS (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile). */
+    public StoreClient(List<String> endpoints, StoreTls tls) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no store endpoints");
         }
         channels = new ArrayList<>();
         for (String e : endpoints) {
-            channels.add(NettyChannelBuilder.forTarget(hostPort(e)).usePlaintext()
-                    .maxInboundMessageSize(64 << 20).build());
+            NettyChannelBuilder b = NettyChannelBuilder.forTarget(hostPort(e)).maxInboundMessageSize(64 << 20);
+            if (e.trim().startsWith("https://")) {
+                if (tls == null) {
+                    throw new IllegalArgumentException(e + " is https: pass --etcd-cafile (and --etcd-certfile/--etcd-keyfile for client-cert-auth)");
+                }
+                b.sslContext(tls.sslContext());
+            } else {
+                b.usePlaintext();
+            }
+            channels.add(b.build());
+        }
+    }
+
+    /** The CA that signed the members' certificates and, for client-cert-auth, this client's certificate and key. */
+    public record StoreTls(java.nio.file.Path caFile, java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+        io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext() {
+            try {
+                var b = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(caFile.toFile());
+                if (certFile != null) {
+                    b.keyManager(certFile.toFile(), keyFile.toFile());
+                }
+                return b.build();
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalArgumentException("cannot use the store TLS files: " + e.getMessage(), e);
+            }
         }
     }
 

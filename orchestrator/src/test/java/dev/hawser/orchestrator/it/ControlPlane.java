@@ -47,6 +47,7 @@ final class ControlPlane implements AutoCloseable {
         ca.server("apiserver", List.of("127.0.0.1", "localhost")).write(pki, "apiserver");
         ca.client("alice", List.of("system:masters")).write(pki, "alice");
         ca.client("bob", List.of("hawser:view")).write(pki, "bob");
+        Files.writeString(pki.resolve("encryption.key"), "key1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
         return new ControlPlane(c, dir, tokens, pki);
     }
 
@@ -58,7 +59,8 @@ final class ControlPlane implements AutoCloseable {
     String startApiServer() throws IOException, InterruptedException {
         ApiServer s = new ApiServer(new ApiServer.Config("127.0.0.1", 0, storeEndpoints(), "/registry",
                 new Authenticator(TokenAuthenticator.load(tokens), true),
-                new ServerTls(pki.resolve("apiserver.crt"), pki.resolve("apiserver.key"), pki.resolve("ca.crt")), 4));
+                new ServerTls(pki.resolve("apiserver.crt"), pki.resolve("apiserver.key"), pki.resolve("ca.crt")), 4, null,
+                dev.hawser.orchestrator.apiserver.SecretEncryption.load(pki.resolve("encryption.key"))));
         s.start();
         apiServers.add(s);
         return "https://127.0.0.1:" + s.port();

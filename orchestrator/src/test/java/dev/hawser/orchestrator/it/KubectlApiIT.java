@@ -346,6 +346,21 @@ class KubectlApiIT {
     }
 
     @Test
+    void secretsAreEncryptedAtRestAndBase64OnTheWire() throws Exception {
+        namespace("secret-test");
+        admin.runWithInput("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-very-secret\n",
+                "apply", "-n", "secret-test", "-f", "-").ok();
+        JsonNode secret = JSON.readTree(admin2.run("get", "secret", "db", "-n", "secret-test", "-o", "json").ok().out());
+        assertEquals("hunter2-very-secret", new String(java.util.Base64.getDecoder().decode(secret.path("data").path("password").asText())));
+        KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(plane.store.channel(plane.store.names().get(0)));
+        var raw = kv.range(dev.hawser.proto.etcdserverpb.RangeRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("/registry/secrets/secret-test/db")).build()).getKvs(0).getValue();
+        assertTrue(raw.startsWith(ByteString.copyFromUtf8("k8s:enc:aesgcm:v1:key1:")), "sealed in the store");
+        assertFalse(raw.toStringUtf8().contains("hunter2") || raw.toStringUtf8().contains(secret.path("data").path("password").asText()),
+                "no plaintext and no base64 of it in the store");
+    }
+
+    @Test
     void imperativeCreateExplainsThatProtobufBodiesAreNotSupported() throws Exception {
         Kubectl.Result r = admin.run("create", "namespace", "imperative");
         assertEquals(1, r.exit());
