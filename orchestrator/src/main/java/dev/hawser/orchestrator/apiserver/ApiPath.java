@@ -56,6 +56,8 @@ record ApiPath(String groupVersion, ResourceType type, String namespace, String 
             }
         }
         ResourceType type = ResourceTypes.byPath(gv, resource).orElseThrow(ApiPath::notFound);
+        checkSegment("namespace", ns);
+        checkSegment("name", name);
         if (!ns.isEmpty() && !type.namespaced()) {
             throw notFound();
         }
@@ -63,6 +65,16 @@ record ApiPath(String groupVersion, ResourceType type, String namespace, String 
             throw notFound();
         }
         return new ApiPath(gv, type, ns, name, sub);
+    }
+
+    private static final java.util.regex.Pattern SEGMENT = java.util.regex.Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.:]{0,251}[A-Za-z0-9])?");
+
+    /** Names become parts of store keys: only name characters, never separators, dots alone or control bytes. */
+    private static void checkSegment(String what, String value) {
+        if (!value.isEmpty() && !SEGMENT.matcher(value).matches()) {
+            throw ApiException.badRequest("invalid " + what + " in the URL: it must consist of alphanumeric characters, "
+                    + "'-', '_', '.' or ':' and start and end with an alphanumeric character");
+        }
     }
 
     static ApiException notFound() {

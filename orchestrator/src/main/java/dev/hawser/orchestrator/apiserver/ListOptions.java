@@ -15,8 +15,11 @@ public record ListOptions(LabelSelector labels, FieldSelector fields, long limit
         String l = query.getOrDefault("limit", "");
         if (!l.isEmpty()) {
             try {
-                limit = Math.max(0, Long.parseLong(l));
+                limit = Long.parseLong(l);
             } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 0) {
                 throw ApiException.badRequest("invalid limit \"" + l + "\": must be a non-negative integer");
             }
         }

@@ -56,6 +56,7 @@ final class WatchStream implements StoreWatch.Listener {
     }
 
     void start() {
+        long timeout = timeoutSeconds(); // a bad value is a 400, before the stream's 200 goes out
         String rv = opts.resourceVersion();
         long startRevision;
         List<ObjectNode> initial = List.of();
@@ -77,7 +78,7 @@ final class WatchStream implements StoreWatch.Listener {
         if (closed) {
             watch.close();
         }
-        timeout = TIMERS.schedule(this::finish, timeoutSeconds(), TimeUnit.SECONDS);
+        this.timeout = TIMERS.schedule(this::finish, timeout, TimeUnit.SECONDS);
         if (bookmarks) {
             progress = TIMERS.scheduleAtFixedRate(() -> {
                 StoreWatch w = watch;
