@@ -155,6 +155,20 @@ class ControllersIT {
     }
 
     @Test
+    void deletingANamespaceDeletesEverythingInItFirst() throws Exception {
+        namespace("doomed");
+        kubectl.runWithInput(APP.replace("replicas: 3", "replicas: 2"), "apply", "-n", "doomed", "-f", "-").ok();
+        kubectl.runWithInput("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n", "apply", "-n", "doomed", "-f", "-").ok();
+        kubectl.run("rollout", "status", "-n", "doomed", "deployment/web", "--timeout=90s").ok();
+        String out = kubectl.run("delete", "namespace", "doomed", "--timeout=120s").ok().out();
+        assertTrue(out.contains("namespace \"doomed\" deleted"), out);
+        assertEquals(1, kubectl.run("get", "namespace", "doomed").exit());
+        assertTrue(ApiClient.items(api.list(ResourceTypes.PODS, "doomed", "")).isEmpty());
+        assertTrue(ApiClient.items(api.list(ResourceTypes.CONFIGMAPS, "doomed", "")).isEmpty());
+        assertTrue(ApiClient.items(api.list(ResourceTypes.REPLICASETS, "doomed", "")).isEmpty());
+    }
+
+    @Test
     void podThatFitsNowhereStaysPendingWithAReason() throws Exception {
         namespace("greedy");
         kubectl.runWithInput("""
