@@ -107,6 +107,10 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             refuse(current, "mvcc: required revision is a future revision");
             return;
         }
+        if (watchers.size() >= settings.maxWatchersPerStream()) {
+            refuse(current, WatchLimits.ERR_TOO_MANY_WATCHERS);
+            return;
+        }
         long id = c.getWatchId();
         if (id != 0 && watchers.containsKey(id)) {
             refuse(current, ERR_DUPLICATE_ID);

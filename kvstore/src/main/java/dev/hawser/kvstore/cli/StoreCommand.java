@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.cli;
 
 import dev.hawser.kvstore.api.Limits;
+import dev.hawser.kvstore.api.WatchLimits;
 import dev.hawser.kvstore.server.ClientTls;
 import dev.hawser.kvstore.server.StoreConfig;
 import dev.hawser.kvstore.server.StoreServer;
@@ -75,6 +76,14 @@ final class StoreCommand implements Callable<Integer> {
             description = "How often watchers that asked for progress notifications get one (e.g. 10m, 5s, 500ms).")
     String watchProgressNotifyInterval;
 
+    @Option(names = "--max-concurrent-streams", defaultValue = "" + Integer.MAX_VALUE,
+            description = "Concurrent gRPC streams (calls) per client connection (etcd's flag; default: unlimited).")
+    int maxConcurrentStreams;
+
+    @Option(names = "--max-watchers-per-stream", defaultValue = "" + WatchLimits.DEFAULT_MAX_WATCHERS_PER_STREAM,
+            description = "Watchers one Watch stream may hold; more are refused with a canceled response (default: ${DEFAULT-VALUE}).")
+    int maxWatchersPerStream;
+
     @Option(names = "--cert-file", paramLabel = "FILE", description = "Certificate (PEM) served on the https:// client URLs.")
     Path certFile;
 
@@ -114,6 +123,7 @@ final class StoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--initial-cluster-state must be 'new' or 'existing', not '" + initialClusterState + "'");
         }
         if (snapshotCount < 1 || maxRequestBytes < 1 || maxTxnOps < 1 || quotaBackendBytes < 0
+                || maxConcurrentStreams < 1 || maxWatchersPerStream < 1
                 || heartbeatIntervalMs < 1 || electionTimeoutMs < 5 * heartbeatIntervalMs) {
             throw new IllegalArgumentException("numeric flags must be positive, and --election-timeout at least 5x --heartbeat-interval");
         }
@@ -147,6 +157,8 @@ final class StoreCommand implements Callable<Integer> {
                 heartbeatIntervalMs,
                 electionTimeoutMs,
                 Durations.parseMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
-                certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth));
+                certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth),
+                maxConcurrentStreams,
+                maxWatchersPerStream);
     }
 }

@@ -26,7 +26,9 @@ public record StoreConfig(
         long heartbeatIntervalMs,
         long electionTimeoutMs,
         long watchProgressNotifyIntervalMs,
-        ClientTls clientTls) {
+        ClientTls clientTls,
+        int maxConcurrentStreams,
+        int maxWatchersPerStream) {
 
     public StoreConfig {
         boolean https = listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));

@@ -118,10 +118,11 @@ public final class StoreServer implements AutoCloseable {
                 .executor(executor)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
+                .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams())
                 .intercept(new RequestMetadata())
                 .addService(new KvService(raft, headers, limits, executor, cfg.quotaBackendBytes()))
                 .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
-                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs())))
+                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs(), cfg.maxWatchersPerStream())))
                 .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes()))
                 .addService(new LockService(raft, headers, executor))
                 .addService(new ElectionService(raft, headers, executor))

@@ -28,13 +28,16 @@ import org.junit.jupiter.api.function.Executable;
  */
 class BadInputIT {
   private static final int MAX_REQUEST_BYTES = 1_572_864;
+  private static final int MAX_WATCHERS = 5;
   private static StoreCluster cluster;
   private static StoreKv kv;
   private static final AtomicInteger probes = new AtomicInteger();
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = StoreCluster.of("BadInputIT", 1).start().awaitHealthy(Duration.ofSeconds(90));
+    String[] limits = ServerCommand.isReferenceEtcd() ? new String[0]
+        : new String[] {"--max-watchers-per-stream", Integer.toString(MAX_WATCHERS)};
+    cluster = StoreCluster.of("BadInputIT", 1, limits).start().awaitHealthy(Duration.ofSeconds(90));
     kv = new StoreKv(cluster);
     kv.put(node(), "warmup", "1");
   }
@@ -55,6 +58,25 @@ class BadInputIT {
     assertEquals(1, got.getKvsCount(), "the node serves a get after a refused request");
     assertEquals("alive", got.getKvs(0).getValue().toStringUtf8());
     assertEquals(revision, got.getKvs(0).getModRevision());
+  }
+
+  @Test
+  void watchersBeyondThePerStreamLimitAreRefusedAndTheOthersKeepWorking() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(ServerCommand.isReferenceEtcd(), "a Hawser flag");
+    try (WatchStream watch = new WatchStream(cluster.channel(node()))) {
+      for (int i = 0; i < MAX_WATCHERS; i++) {
+        watch.create(WatchStream.prefixWatch("/limit/", 0));
+        assertTrue(watch.next(Duration.ofSeconds(10)).getCreated());
+      }
+      watch.create(WatchStream.prefixWatch("/limit/", 0));
+      var refused = watch.next(Duration.ofSeconds(10));
+      assertTrue(refused.getCanceled(), refused.toString());
+      assertEquals("etcdserver: too many watchers on this stream", refused.getCancelReason());
+      kv.put(node(), "/limit/k", "v");
+      for (int i = 0; i < MAX_WATCHERS; i++) {
+        assertEquals(1, watch.next(Duration.ofSeconds(10)).getEventsCount(), "existing watchers still get events");
+      }
+    }
   }
 
   @Test
