@@ -1,16 +1,12 @@
 package dev.hawser.orchestrator.cli;
 
 import dev.hawser.orchestrator.client.ApiClient;
-import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.KubeConfig;
-import dev.hawser.orchestrator.api.ResourceTypes;
-import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.scheduler.Scheduler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code hawser scheduler}: binds unscheduled pods to nodes; one active copy through leader election. */
@@ -29,26 +25,17 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ApiClient api = KubeConfig.load(kubeconfig);
-        Informer pods = new Informer(api, ResourceTypes.PODS);
-        Informer nodes = new Informer(api, ResourceTypes.NODES);
-        Scheduler scheduler = new Scheduler(api, pods, nodes, new EventRecorder(api, "default-scheduler"));
+        Scheduler[] running = new Scheduler[1];
         return LeaderElected.run("kube-scheduler", api, leaderElect, identity, () -> {
-            pods.start();
-            nodes.start();
-            awaitSynced(pods);
-            awaitSynced(nodes);
-            scheduler.start();
-        }, scheduler::close);
-    }
-
-    static void awaitSynced(Informer i) {
-        try {
-            if (!i.awaitSynced(Duration.ofMinutes(2))) {
-                throw new IllegalStateException("could not list " + i.type().plural() + " from the API server");
+            try {
+                running[0] = Scheduler.startWithInformers(api);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
-        }
+        }, () -> {
+            if (running[0] != null) {
+                running[0].close();
+            }
+        });
     }
 }

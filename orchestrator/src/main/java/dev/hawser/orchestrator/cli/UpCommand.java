@@ -4,15 +4,12 @@ import dev.hawser.kvstore.cli.LocalCluster;
 import dev.hawser.kvstore.pki.DevPki;
 import dev.hawser.orchestrator.agent.AgentConfig;
 import dev.hawser.orchestrator.agent.NodeAgent;
-import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.apiserver.ApiServer;
 import dev.hawser.orchestrator.apiserver.Authenticator;
 import dev.hawser.orchestrator.apiserver.SecretEncryption;
 import dev.hawser.orchestrator.apiserver.ServerTls;
 import dev.hawser.orchestrator.apiserver.TokenAuthenticator;
 import dev.hawser.orchestrator.client.ApiClient;
-import dev.hawser.orchestrator.client.EventRecorder;
-import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.KubeConfig;
 import dev.hawser.orchestrator.controller.ControllerManager;
 import dev.hawser.orchestrator.proxy.ServiceProxy;
@@ -132,15 +129,7 @@ public final class UpCommand implements Callable<Integer> {
         ControllerManager controllers = new ControllerManager(api, Duration.ofSeconds(40), Duration.ofSeconds(60));
         controllers.start();
         running.add(controllers);
-        Informer pods = new Informer(api, ResourceTypes.PODS).start();
-        Informer nodes = new Informer(api, ResourceTypes.NODES).start();
-        SchedulerCommand.awaitSynced(pods);
-        SchedulerCommand.awaitSynced(nodes);
-        Scheduler scheduler = new Scheduler(api, pods, nodes, new EventRecorder(api, "default-scheduler"));
-        scheduler.start();
-        running.add(scheduler);
-        running.add(pods);
-        running.add(nodes);
+        running.add(Scheduler.startWithInformers(api));
         for (int i = 1; i <= 2; i++) {
             AgentConfig config = AgentConfig.defaults("node-" + i, "127.0.0.1", 10249 + i, "127." + (9 + i) + ".0.0/16",
                     dir.resolve("agent-" + i)).withResources("2", "4Gi", 110);

@@ -41,6 +41,7 @@ public final class Scheduler implements AutoCloseable {
     /** Pods bound by us that the cache does not show bound yet: counted on their node meanwhile. */
     private final Map<String, String> assumed = new ConcurrentHashMap<>();
     private final ReconcileLoop loop;
+    private List<Informer> owned = List.of();
 
     public Scheduler(ApiClient api, Informer pods, Informer nodes, EventRecorder events) {
         this.api = api;
@@ -83,6 +84,26 @@ public final class Scheduler implements AutoCloseable {
 
     public void start() {
         loop.start();
+    }
+
+    /**
+     * A scheduler with its own pod and node informers, started once both have listed (so its first
+     * decisions already see every bound pod). Closing it closes them.
+     */
+    public static Scheduler startWithInformers(ApiClient api) throws InterruptedException {
+        Informer pods = new Informer(api, ResourceTypes.PODS).start();
+        Informer nodes = new Informer(api, ResourceTypes.NODES).start();
+        for (Informer i : List.of(pods, nodes)) {
+            if (!i.awaitSynced(java.time.Duration.ofMinutes(2))) {
+                pods.close();
+                nodes.close();
+                throw new IllegalStateException("could not list " + i.type().plural() + " from " + api.server());
+            }
+        }
+        Scheduler s = new Scheduler(api, pods, nodes, new EventRecorder(api, NAME));
+        s.owned = List.of(pods, nodes);
+        s.start();
+        return s;
     }
 
     private static boolean isUnscheduled(JsonNode p) {
@@ -218,5 +239,6 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         loop.close();
+        owned.forEach(Informer::close);
     }
 }

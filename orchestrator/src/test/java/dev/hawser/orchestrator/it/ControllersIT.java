@@ -3,10 +3,8 @@ package dev.hawser.orchestrator.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.client.ApiClient;
-import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.client.LeaderElector;
 import dev.hawser.orchestrator.controller.ControllerManager;
-import dev.hawser.orchestrator.client.EventRecorder;
 import dev.hawser.orchestrator.scheduler.Scheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,8 +66,6 @@ class ControllersIT {
     static ApiClient api;
     static ControllerManager controllers;
     static Scheduler scheduler;
-    static Informer schedPods;
-    static Informer schedNodes;
     static StandInNodes nodes;
 
     @BeforeAll
@@ -83,17 +79,12 @@ class ControllersIT {
         nodes.register("node-b");
         controllers = new ControllerManager(api, Duration.ofSeconds(4), Duration.ofSeconds(3));
         controllers.start();
-        schedPods = new Informer(api, ResourceTypes.PODS).start();
-        schedNodes = new Informer(api, ResourceTypes.NODES).start();
-        schedPods.awaitSynced(Duration.ofSeconds(30));
-        schedNodes.awaitSynced(Duration.ofSeconds(30));
-        scheduler = new Scheduler(api, schedPods, schedNodes, new EventRecorder(api, "default-scheduler"));
-        scheduler.start();
+        scheduler = Scheduler.startWithInformers(api);
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[]{scheduler, schedPods, schedNodes, controllers, nodes, plane}) {
+        for (AutoCloseable c : new AutoCloseable[]{scheduler, controllers, nodes, plane}) {
             try {
                 if (c != null) {
                     c.close();

@@ -5,8 +5,6 @@ import dev.hawser.orchestrator.agent.AgentConfig;
 import dev.hawser.orchestrator.agent.NodeAgent;
 import dev.hawser.orchestrator.api.ResourceTypes;
 import dev.hawser.orchestrator.client.ApiClient;
-import dev.hawser.orchestrator.client.EventRecorder;
-import dev.hawser.orchestrator.client.Informer;
 import dev.hawser.orchestrator.proxy.ServiceProxy;
 import dev.hawser.orchestrator.scheduler.Scheduler;
 import org.junit.jupiter.api.AfterAll;
@@ -42,8 +40,6 @@ class OrchestratorE2EIT {
     static ApiClient api;
     static final List<Process> controllerManagers = new ArrayList<>();
     static Scheduler scheduler;
-    static Informer schedPods;
-    static Informer schedNodes;
     static NodeAgent agent1;
     static NodeAgent agent2;
     static ServiceProxy proxy;
@@ -59,12 +55,7 @@ class OrchestratorE2EIT {
         for (int i = 1; i <= 2; i++) {
             controllerManagers.add(startControllerManager(kubeconfig, "cm-" + i));
         }
-        schedPods = new Informer(api, ResourceTypes.PODS).start();
-        schedNodes = new Informer(api, ResourceTypes.NODES).start();
-        schedPods.awaitSynced(Duration.ofSeconds(30));
-        schedNodes.awaitSynced(Duration.ofSeconds(30));
-        scheduler = new Scheduler(api, schedPods, schedNodes, new EventRecorder(api, "default-scheduler"));
-        scheduler.start();
+        scheduler = Scheduler.startWithInformers(api);
         agent1 = agent("node-1", "127.31.0.0/16");
         agent2 = agent("node-2", "127.32.0.0/16");
         proxy = new ServiceProxy(api).start();
@@ -94,7 +85,7 @@ class OrchestratorE2EIT {
     @AfterAll
     static void stop() {
         controllerManagers.forEach(Process::destroyForcibly);
-        for (AutoCloseable c : new AutoCloseable[]{proxy, agent1, agent2, scheduler, schedPods, schedNodes, plane}) {
+        for (AutoCloseable c : new AutoCloseable[]{proxy, agent1, agent2, scheduler, plane}) {
             try {
                 if (c != null) {
                     c.close();
