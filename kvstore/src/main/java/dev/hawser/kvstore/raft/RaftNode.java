@@ -297,17 +297,30 @@ public final class RaftNode implements AutoCloseable {
                 batch.forEach(p -> p.response().completeExceptionally(e));
                 return null;
             }
-            caughtUp(r.getLogIndex()).whenComplete((v, e) -> {
-                for (int i = 0; i < batch.size(); i++) {
-                    CompletableFuture<RaftResponse> f = batch.get(i).response();
-                    RaftResponse resp = responses.get(i);
-                    // Each caller's continuation (building and sending its gRPC answer) gets its own task.
-                    replyExecutor.execute(() -> f.complete(resp));
-                }
-            });
+            CompletableFuture<Void> applied = caughtUp(r.getLogIndex());
+            if (applied.isDone()) {
+                answer(batch, responses);
+            } else {
+                // Not on the thread that applied the entry: that is Ratis' apply thread.
+                applied.whenCompleteAsync((v, e) -> answer(batch, responses), replyExecutor);
+            }
             return null;
         }, replyExecutor);
         return reply;
+    }
+
+    /**
+     * Completes each request's future with its response. Each caller's continuation (building and sending its
+     * gRPC answer) gets its own task; the last one runs on this thread, so a lone request costs no hand-off.
+     */
+    private void answer(List<ProposalQueue.Pending> batch, List<RaftResponse> responses) {
+        int last = batch.size() - 1;
+        for (int i = 0; i < last; i++) {
+            CompletableFuture<RaftResponse> f = batch.get(i).response();
+            RaftResponse resp = responses.get(i);
+            replyExecutor.execute(() -> f.complete(resp));
+        }
+        batch.get(last).response().complete(responses.get(last));
     }
 
     /** Submits a write entry: to this member's server while it leads, else through the forwarding client. */
