@@ -26,6 +26,12 @@ public interface KV extends AutoCloseable {
     TxnWrite write(BatchTx batch);
 
     /**
+     * Starts a {@link WriteGroup}: several write transactions in {@code batch}, committed together, each with
+     * its own revision. Others wait until it closes, as for {@link #write}.
+     */
+    WriteGroup writeGroup(BatchTx batch);
+
+    /**
      * Drops every version superseded at {@code rev}: the newest version of each key at or before {@code rev}
      * stays; keys whose newest state is deleted disappear. Returns once the records are gone from disk.
      *

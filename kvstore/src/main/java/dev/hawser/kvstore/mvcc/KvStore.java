@@ -89,7 +89,17 @@ public final class KvStore implements KV {
             lock.writeLock().unlock();
             throw new IllegalStateException(failed ? "store failed; restart the node" : "store closed");
         }
-        return new WriteTxn(this, batch, currentRev);
+        return new StoreWriteGroup(this, batch, currentRev, true).next();
+    }
+
+    @Override
+    public WriteGroup writeGroup(BatchTx batch) {
+        lock.writeLock().lock();
+        if (closed || failed) {
+            lock.writeLock().unlock();
+            throw new IllegalStateException(failed ? "store failed; restart the node" : "store closed");
+        }
+        return new StoreWriteGroup(this, batch, currentRev, false);
     }
 
     /** Synchronized so that compactions run one at a time, since their physical phase runs outside the lock. */
@@ -225,29 +235,43 @@ public final class KvStore implements KV {
         }
     }
 
-    /** Ends the write transaction: commit, notify, publish, unlock (etcd's {@code storeTxnWrite.End}). */
-    void endWrite(BatchTx batch, List<Event> changes) {
+    /**
+     * Ends a write group (or a lone write transaction): commit, then for each revision notify and publish, then
+     * unlock (etcd's {@code storeTxnWrite.End}, once per revision).
+     */
+    void endGroup(BatchTx batch, long committedRev, List<List<Event>> revisions) {
         try {
             try {
                 backend.commit(batch);
             } catch (RuntimeException e) {
-                // The index already holds this transaction's revisions but the disk does not: later writes would
-                // reuse them, so the node must restart and rebuild from its Raft log.
-                failed = failed || !changes.isEmpty();
+                // The index already holds the group's revisions but the disk does not: later writes would reuse
+                // them, so the node must restart and rebuild from its Raft log.
+                failed = failed || !revisions.isEmpty();
                 throw e;
             }
-            if (!changes.isEmpty()) {
-                long rev = currentRev + 1;
+            RuntimeException listenerFailure = null;
+            for (int i = 0; i < revisions.size(); i++) {
+                long rev = committedRev + 1 + i;
                 try {
-                    commitListener.onCommit(rev, changes);
-                } finally {
+                    commitListener.onCommit(rev, revisions.get(i));
+                } catch (RuntimeException e) {
                     // The records are on disk whatever the listener did; hiding them would corrupt later writes.
-                    currentRev = rev;
+                    listenerFailure = listenerFailure == null ? e : listenerFailure;
                 }
+                currentRev = rev;
+            }
+            if (listenerFailure != null) {
+                throw listenerFailure;
             }
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Ends a write group without committing it; see {@link WriteGroup#abandon()}. */
+    void abandonGroup() {
+        failed = true;
+        lock.writeLock().unlock();
     }
 
     private void checkOpen() {

@@ -22,7 +22,8 @@ public interface TxnWrite extends ReadView, AutoCloseable {
      * Commits: writes the batch given to {@link KV#write} (always, even without changes, since the caller may
      * have added its own entries such as the applied index), tells the {@link CommitListener} if anything
      * changed, then makes the new revision visible. A {@code StorageException} here leaves the store unusable;
-     * the node must restart and recover from its Raft log.
+     * the node must restart and recover from its Raft log. A transaction of a {@link WriteGroup} only hands its
+     * changes to the group, which commits them when it closes.
      */
     @Override
     void close();

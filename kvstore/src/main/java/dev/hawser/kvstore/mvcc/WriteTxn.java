@@ -12,18 +12,20 @@ import java.util.List;
 /**
  * The write transaction (etcd's {@code storeTxnWrite}). It runs under the store's write lock, so it updates the
  * index in place: readers wait for the lock and read at revisions the transaction does not touch. Records go
- * into the caller's batch; until it is committed, a range inside the transaction finds this transaction's own
- * records in {@link #changes}, where the record at revision (pending, sub) is entry {@code sub}.
+ * into the caller's batch; until it is committed, a range inside the transaction finds the records of its
+ * {@link StoreWriteGroup} (its own, and those of the group's earlier transactions) there, not on disk.
  */
 final class WriteTxn extends StoreTxn implements TxnWrite {
+    private final StoreWriteGroup group;
     private final BatchTx batch;
     /** The store revision when the transaction began; its changes are written at {@code beginRev + 1}. */
     private final long beginRev;
     private final List<Event> changes = new ArrayList<>(4);
     private boolean closed;
 
-    WriteTxn(KvStore store, BatchTx batch, long beginRev) {
+    WriteTxn(KvStore store, StoreWriteGroup group, BatchTx batch, long beginRev) {
         super(store);
+        this.group = group;
         this.batch = batch;
         this.beginRev = beginRev;
     }
@@ -90,22 +92,22 @@ final class WriteTxn extends StoreTxn implements TxnWrite {
 
     @Override
     List<KeyValue> fetch(List<Revision> revisions) {
-        long pending = beginRev + 1;
+        long committedRev = group.committedRev();
         List<Revision> committed = new ArrayList<>(revisions.size());
         for (Revision rev : revisions) {
-            if (rev.main() != pending) {
+            if (rev.main() <= committedRev) {
                 committed.add(rev);
             }
         }
         if (committed.size() == revisions.size()) {
             return KeyValues.fetch(store.backend(), null, revisions);
         }
-        // Merge this transaction's records with the committed ones, keeping key order.
-        List<KeyValue> fromDisk = KeyValues.fetch(store.backend(), null, committed);
+        // Merge the group's uncommitted records with the committed ones, keeping key order.
+        List<KeyValue> fromDisk = committed.isEmpty() ? List.of() : KeyValues.fetch(store.backend(), null, committed);
         List<KeyValue> kvs = new ArrayList<>(revisions.size());
         int next = 0;
         for (Revision rev : revisions) {
-            kvs.add(rev.main() == pending ? changes.get((int) rev.sub()).getKv() : fromDisk.get(next++));
+            kvs.add(rev.main() > committedRev ? group.pendingRecord(rev) : fromDisk.get(next++));
         }
         return kvs;
     }
@@ -116,7 +118,7 @@ final class WriteTxn extends StoreTxn implements TxnWrite {
             return;
         }
         closed = true;
-        store.endWrite(batch, changes());
+        group.txnClosed(this);
     }
 
     private void checkOpen() {

@@ -9,6 +9,7 @@ import dev.hawser.kvstore.mvcc.FutureRevException;
 import dev.hawser.kvstore.mvcc.KvStore;
 import dev.hawser.kvstore.mvcc.MvccException;
 import dev.hawser.kvstore.mvcc.TxnWrite;
+import dev.hawser.kvstore.mvcc.WriteGroup;
 import dev.hawser.kvstore.storage.BatchTx;
 import dev.hawser.kvstore.storage.Cf;
 import dev.hawser.kvstore.storage.MetaKeys;
@@ -30,11 +31,15 @@ import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Applies one committed entry to the live store. Every entry runs in one MVCC write
- * transaction whose RocksDB batch also records the entry's index, so after a crash the
- * database says exactly which entries it already holds.
+ * Applies one committed entry to the live store. An entry's requests (one, or a batch) run in one MVCC
+ * {@link WriteGroup}, each in its own write transaction with its own revision and response, and the group's one
+ * RocksDB batch also records the entry's index, so after a crash the database says exactly which entries it
+ * already holds. A request that fails (a failed check, a missing lease) fails alone: the checks run before its
+ * first write, so it leaves nothing behind for the others.
  */
 final class Applier {
     private final Txns txns;
@@ -47,50 +52,65 @@ final class Applier {
         this.alarms = alarms;
     }
 
-    RaftResponse apply(LiveStore store, RaftRequest req, long term, long index) {
+    /** The responses to the entry's requests, in order. */
+    List<RaftResponse> apply(LiveStore store, Proposal entry, long term, long index) {
         KvStore kv = store.kv();
-        BatchTx batch = store.backend().newBatch();
-        try {
+        try (BatchTx batch = store.backend().newBatch()) {
             MetaKeys.CONSISTENT_INDEX.writeLong(batch, index);
             MetaKeys.CONSISTENT_TERM.writeLong(batch, term);
-            if (req.getRequestCase() == RaftRequest.RequestCase.COMPACTION) {
-                return compact(kv, batch, req.getCompaction().getRevision());
+            RaftRequest first = entry.requests().get(0);
+            if (!entry.batched() && first.getRequestCase() == RaftRequest.RequestCase.COMPACTION) {
+                return List.of(compact(kv, batch, first.getCompaction().getRevision()));
             }
-            RaftResponse.Builder out = RaftResponse.newBuilder();
-            if (alarms.noSpace() && growsDatabase(req)) {
-                // etcd's capped applier: the same answer on every member, since alarms are replicated.
-                kv.write(batch).close();
-                return out.setError(error(EtcdError.NO_SPACE)).build();
-            }
-            try (TxnWrite w = kv.write(batch)) {
-                switch (req.getRequestCase()) {
-                    case PUT -> out.setPut(txns.put(w, req.getPut()));
-                    case DELETE_RANGE -> out.setDeleteRange(txns.deleteRange(w, req.getDeleteRange()));
-                    case TXN -> out.setTxn(txns.txn(w, req.getTxn()));
-                    case LEASE_GRANT -> {
-                        long id = req.getLeaseGrant().getID();
-                        long ttl = lessor.grant(batch, id, req.getLeaseGrant().getTTL());
-                        out.setLeaseGrant(LeaseGrantResponse.newBuilder().setID(id).setTTL(ttl));
-                    }
-                    case LEASE_REVOKE -> {
-                        lessor.revoke(w, batch, req.getLeaseRevoke().getID());
-                        out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
-                    }
-                    case ALARM -> out.setAlarm(alarm(batch, req.getAlarm()));
-                    case NOOP -> out.setEmpty(Empty.getDefaultInstance());
-                    case MEMBER_ATTRIBUTES, MEMBER_ADD, MEMBER_UPDATE, MEMBER_REMOVE -> {
-                        applyMembership(store, batch, req);
-                        out.setEmpty(Empty.getDefaultInstance());
-                    }
-                    default -> out.setError(error(EtcdError.NOT_CAPABLE));
+            List<RaftResponse> out = new ArrayList<>(entry.requests().size());
+            WriteGroup group = kv.writeGroup(batch);
+            try {
+                for (RaftRequest req : entry.requests()) {
+                    out.add(entry.batched() && !Proposal.batchable(req)
+                            ? RaftResponse.newBuilder().setError(error(EtcdError.NOT_CAPABLE)).build()
+                            : apply(store, group, batch, req));
                 }
-            } catch (EtcdException e) {
-                return RaftResponse.newBuilder().setError(error(e.error())).build();
+            } catch (RuntimeException | Error e) {
+                group.abandon();
+                throw e;
             }
-            return withRevision(out, kv.rev());
-        } finally {
-            batch.close();
+            group.close();
+            return out;
         }
+    }
+
+    private RaftResponse apply(LiveStore store, WriteGroup group, BatchTx batch, RaftRequest req) {
+        RaftResponse.Builder out = RaftResponse.newBuilder();
+        if (alarms.noSpace() && growsDatabase(req)) {
+            // etcd's capped applier: the same answer on every member, since alarms are replicated.
+            return out.setError(error(EtcdError.NO_SPACE)).build();
+        }
+        try (TxnWrite w = group.next()) {
+            switch (req.getRequestCase()) {
+                case PUT -> out.setPut(txns.put(w, req.getPut()));
+                case DELETE_RANGE -> out.setDeleteRange(txns.deleteRange(w, req.getDeleteRange()));
+                case TXN -> out.setTxn(txns.txn(w, req.getTxn()));
+                case LEASE_GRANT -> {
+                    long id = req.getLeaseGrant().getID();
+                    long ttl = lessor.grant(batch, id, req.getLeaseGrant().getTTL());
+                    out.setLeaseGrant(LeaseGrantResponse.newBuilder().setID(id).setTTL(ttl));
+                }
+                case LEASE_REVOKE -> {
+                    lessor.revoke(w, batch, req.getLeaseRevoke().getID());
+                    out.setLeaseRevoke(LeaseRevokeResponse.newBuilder());
+                }
+                case ALARM -> out.setAlarm(alarm(batch, req.getAlarm()));
+                case NOOP -> out.setEmpty(Empty.getDefaultInstance());
+                case MEMBER_ATTRIBUTES, MEMBER_ADD, MEMBER_UPDATE, MEMBER_REMOVE -> {
+                    applyMembership(store, batch, req);
+                    out.setEmpty(Empty.getDefaultInstance());
+                }
+                default -> out.setError(error(EtcdError.NOT_CAPABLE));
+            }
+        } catch (EtcdException e) {
+            return RaftResponse.newBuilder().setError(error(e.error())).build();
+        }
+        return withRevision(out, group.rev());
     }
 
     private static boolean growsDatabase(RaftRequest req) {
@@ -119,6 +139,7 @@ final class Applier {
         return resp;
     }
 
+    /** A compaction is always an entry of its own: it works on committed revisions only. */
     private RaftResponse compact(KvStore kv, BatchTx batch, long rev) {
         RaftResponse.Builder out = RaftResponse.newBuilder();
         try {

@@ -18,10 +18,10 @@ import dev.hawser.kvstore.storage.Cf;
 import dev.hawser.kvstore.storage.Dirs;
 import dev.hawser.proto.raft.MemberAttributes;
 import dev.hawser.kvstore.txn.Txns;
-import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -153,6 +153,21 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         return storage;
     }
 
+    /**
+     * On the leader, decodes a client's entry before it is logged, on the submitting thread; the apply thread
+     * then finds it decoded in the context. Undecodable data is refused here and never reaches the log.
+     */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        try {
+            trx.setStateMachineContext(Proposal.decode(request.getMessage().getContent().asReadOnlyByteBuffer()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            trx.setException(e);
+        }
+        return trx;
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
@@ -163,25 +178,29 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
             appliedIndex.advance(index);
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
-        RaftResponse resp;
+        Message reply;
         try {
-            RaftRequest req = RaftRequest.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            // Followers, and every member replaying its log, decode here: on a follower, decoding in
+            // startTransaction would run under the Raft log's lock, before the entry is acknowledged.
+            Proposal proposal = trx.getStateMachineContext() instanceof Proposal p ? p
+                    : Proposal.decode(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            List<RaftResponse> responses;
             swap.readLock().lock();
             try {
-                resp = applier.apply(live, req, term, index);
+                responses = applier.apply(live, proposal, term, index);
             } finally {
                 swap.readLock().unlock();
             }
+            reply = proposal.answer(responses);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             // Only a bug or a corrupt log gets here; fail the request, keep the replicas in step.
             LOG.error("undecodable entry {}", index, e);
-            resp = RaftResponse.getDefaultInstance();
+            reply = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                    RaftResponse.getDefaultInstance().toByteString().asReadOnlyByteBuffer()));
         }
         updateLastAppliedTermIndex(term, index);
         appliedIndex.advance(index);
-        return CompletableFuture.completedFuture(Message.valueOf(
-                org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
-                        resp.toByteString().asReadOnlyByteBuffer())));
+        return CompletableFuture.completedFuture(reply);
     }
 
     /**

@@ -68,6 +68,7 @@ public final class RaftNode implements AutoCloseable {
     private final Executor replyExecutor;
     private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
+    private final ProposalQueue proposals;
 
     public RaftNode(Options o, KvStateMachine stateMachine, Executor replyExecutor) throws IOException {
         this.stateMachine = stateMachine;
@@ -97,6 +98,7 @@ public final class RaftNode implements AutoCloseable {
             return t;
         });
         this.barrier = new ReadBarrier(this::readIndex, barrierThread);
+        this.proposals = new ProposalQueue(ProposalQueue.Limits.DEFAULT, this::send);
     }
 
     /**
@@ -264,28 +266,80 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Replicates a request and returns what applying it produced. The leader submits
-     * straight to its own server; a follower forwards through a Ratis client, which finds
-     * the leader and retries across elections.
+     * Replicates a request and returns what applying it produced. Concurrent requests share log entries (see
+     * {@link ProposalQueue}). The leader submits straight to its own server; a follower forwards through a
+     * Ratis client, which finds the leader and retries across elections. Either way the answer comes once
+     * this member applied the entry too.
      */
     public CompletableFuture<RaftResponse> propose(RaftRequest request) {
-        return replicate(request, this::caughtUp);
+        return proposals.submit(request);
     }
 
     /**
-     * Replicates {@code request} and answers once {@code applied} says this member applied its
-     * entry too, so the client can read its write here.
+     * Sends one batch as one log entry and answers each of its requests; the returned future completes when
+     * Raft answered the entry, which frees the batch's slot in the {@link ProposalQueue}.
+     */
+    private CompletableFuture<RaftClientReply> send(List<ProposalQueue.Pending> batch) {
+        List<RaftRequest> requests = new ArrayList<>(batch.size());
+        batch.forEach(p -> requests.add(p.request()));
+        Proposal proposal = Proposal.of(requests);
+        CompletableFuture<RaftClientReply> reply = submit(proposal.toMessage());
+        reply.handleAsync((r, err) -> {
+            if (err != null || !r.isSuccess()) {
+                EtcdException e = translate(err != null ? err : r.getException());
+                batch.forEach(p -> p.response().completeExceptionally(e));
+                return null;
+            }
+            List<RaftResponse> responses;
+            try {
+                responses = proposal.responses(r.getMessage().getContent().asReadOnlyByteBuffer());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                batch.forEach(p -> p.response().completeExceptionally(e));
+                return null;
+            }
+            CompletableFuture<Void> applied = caughtUp(r.getLogIndex());
+            if (applied.isDone()) {
+                answer(batch, responses);
+            } else {
+                // Not on the thread that applied the entry: that is Ratis' apply thread.
+                applied.whenCompleteAsync((v, e) -> answer(batch, responses), replyExecutor);
+            }
+            return null;
+        }, replyExecutor);
+        return reply;
+    }
+
+    /**
+     * Completes each request's future with its response. Each caller's continuation (building and sending its
+     * gRPC answer) gets its own task; the last one runs on this thread, so a lone request costs no hand-off.
+     */
+    private void answer(List<ProposalQueue.Pending> batch, List<RaftResponse> responses) {
+        int last = batch.size() - 1;
+        for (int i = 0; i < last; i++) {
+            CompletableFuture<RaftResponse> f = batch.get(i).response();
+            RaftResponse resp = responses.get(i);
+            replyExecutor.execute(() -> f.complete(resp));
+        }
+        batch.get(last).response().complete(responses.get(last));
+    }
+
+    /** Submits a write entry: to this member's server while it leads, else through the forwarding client. */
+    private CompletableFuture<RaftClientReply> submit(Message msg) {
+        if (isLeader()) {
+            return submitLocal(msg, RaftClientRequest.writeRequestType()).thenCompose(r ->
+                    r.getNotLeaderException() != null ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
+        }
+        return forwarder.async().send(msg);
+    }
+
+    /**
+     * Replicates {@code request} in an entry of its own, outside the {@link ProposalQueue}, and
+     * answers once {@code applied} says this member applied it too.
      */
     private CompletableFuture<RaftResponse> replicate(RaftRequest request,
                                                       java.util.function.LongFunction<CompletableFuture<Void>> applied) {
         Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteString().asReadOnlyByteBuffer()));
-        CompletableFuture<RaftClientReply> reply;
-        if (isLeader()) {
-            reply = submitLocal(msg, RaftClientRequest.writeRequestType()).thenCompose(r ->
-                    r.getNotLeaderException() != null ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
-        } else {
-            reply = forwarder.async().send(msg);
-        }
+        CompletableFuture<RaftClientReply> reply = submit(msg);
         return decode(reply.thenCompose(r -> r.isSuccess()
                 ? applied.apply(r.getLogIndex()).thenApply(v -> r)
                 : CompletableFuture.completedFuture(r)), RaftResponse.parser());
@@ -422,6 +476,7 @@ public final class RaftNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        proposals.close();
         try {
             forwarder.close();
         } finally {
