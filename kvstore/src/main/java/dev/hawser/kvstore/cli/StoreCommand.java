@@ -102,11 +102,33 @@ final class StoreCommand implements Callable<Integer> {
     @Option(names = "--peer-client-cert-auth", hidden = true)
     boolean peerClientCertAuth;
 
+    /** A clean stop that takes longer than this (say, a final snapshot stuck on a broken disk) becomes a hard stop. */
+    private static final long SHUTDOWN_LIMIT_SECONDS = 30;
+
+    /**
+     * Closes the member, but never lets a stuck close keep the process alive: stopping hard is safe,
+     * since everything acknowledged is already in the fsynced Raft log (the same as kill -9).
+     */
+    static void closeWithin(StoreServer server, long seconds) {
+        Thread closer = new Thread(server::close, "close-member");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(seconds * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LoggerFactory.getLogger(StoreCommand.class).error("member did not stop within {} s; stopping hard", seconds);
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         StoreConfig cfg = config();
         StoreServer server = new StoreServer(cfg);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeWithin(server, SHUTDOWN_LIMIT_SECONDS), "shutdown"));
         try {
             server.start();
         } catch (Exception | Error e) {
