@@ -41,6 +41,7 @@ final class ApiRouter {
                 throw new ApiException(415, "UnsupportedMediaType", "protobuf request bodies are not supported by this "
                         + "server; send JSON (for kubectl create <kind>, use: kubectl create ... --dry-run=client -o yaml | kubectl apply -f -)");
             }
+            requireJsonBody(ex);
             if (!serveNonResource(ex)) {
                 ApiPath p = ApiPath.parse(ex.segments());
                 if (p == null) {
@@ -55,6 +56,16 @@ final class ApiRouter {
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
             reply(ex, new ApiException(500, "InternalError", "Internal error occurred: " + e));
+        }
+    }
+
+    /** POST and PUT bodies are JSON objects; PATCH bodies are checked by patch type. */
+    private static void requireJsonBody(Exchange ex) {
+        boolean write = ex.method().equals(HttpMethod.POST) || ex.method().equals(HttpMethod.PUT);
+        String type = ex.header("content-type").split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (write && ex.body().length > 0 && !type.isEmpty() && !type.equals("application/json")) {
+            throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                    + "accepted media types include: application/json");
         }
     }
 

@@ -260,7 +260,37 @@ public final class ObjectStore {
         }
     }
 
+    /** Wrong JSON types in the fields every object shares are decode errors (400), as Kubernetes' typed decoding makes them. */
+    private static void checkMetadataTypes(JsonNode body) {
+        JsonNode md = body.path("metadata");
+        if (!md.isMissingNode() && !md.isObject()) {
+            throw ApiException.badRequest("metadata must be an object");
+        }
+        for (String f : List.of("name", "namespace", "generateName", "resourceVersion", "uid")) {
+            if (md.has(f) && !md.get(f).isTextual() && !md.get(f).isNull()) {
+                throw ApiException.badRequest("json: cannot unmarshal " + md.get(f).getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
+                        + " into field metadata." + f + " of type string");
+            }
+        }
+        for (String f : List.of("labels", "annotations")) {
+            JsonNode m = md.path(f);
+            if (m.isMissingNode() || m.isNull()) {
+                continue;
+            }
+            if (!m.isObject()) {
+                throw ApiException.badRequest("json: metadata." + f + " must be a map of strings");
+            }
+            m.fields().forEachRemaining(e -> {
+                if (!e.getValue().isTextual()) {
+                    throw ApiException.badRequest("json: cannot unmarshal " + e.getValue().getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
+                            + " into metadata." + f + "[" + e.getKey() + "] of type string");
+                }
+            });
+        }
+    }
+
     private static void checkKind(ResourceType t, JsonNode body) {
+        checkMetadataTypes(body);
         String kind = body.path("kind").asText("");
         String apiVersion = body.path("apiVersion").asText("");
         if (!kind.isEmpty() && !kind.equals(t.kind())) {
@@ -289,6 +319,7 @@ public final class ObjectStore {
             if (!(patched instanceof ObjectNode po)) {
                 throw ApiException.badRequest("the patch did not produce an object");
             }
+            checkMetadataTypes(po);
             String pinned = Meta.resourceVersion(po);
             if (!pinned.isEmpty() && !pinned.equals(Meta.resourceVersion(current))) {
                 throw ApiException.conflict(t, name, "the object has been modified; please apply your changes to the latest version and try again");
