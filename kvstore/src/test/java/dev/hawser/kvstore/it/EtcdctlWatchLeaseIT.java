@@ -145,6 +145,12 @@ class EtcdctlWatchLeaseIT {
     }
     assertEquals("", etcdctl.ok("get", "/lease/", "--prefix"));
     assertEquals("lease " + id + " already expired\n", etcdctl.ok("lease", "timetolive", id));
+    // `lease list` reads the answering member's own lease table without a ReadIndex round (as etcd's
+    // LeaseLeases does), so a member that has not applied the revoke yet may still list it briefly.
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (etcdctl.ok("lease", "list").lines().toList().contains(id) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     assertFalse(etcdctl.ok("lease", "list").lines().toList().contains(id), "revoked lease no longer listed");
 
     Etcdctl.Result revokeAgain = etcdctl.run("lease", "revoke", id);
