@@ -4,13 +4,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Go-style durations as etcd's flags take them: "10m", "5s", "500ms", "1h30m". */
-final class Durations {
+public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|h|m|s)");
 
     private Durations() {
     }
 
-    static long parseMillis(String flag, String text) {
+    public static long parseMillis(String flag, String text) {
         Matcher m = PART.matcher(text);
         long total = 0;
         int at = 0;

@@ -9,7 +9,6 @@ import dev.hawser.orchestrator.api.ResourceTypes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.ByteString;
 import dev.hawser.orchestrator.client.StoreClient;
 import dev.hawser.proto.etcdserverpb.Compare;
 import dev.hawser.proto.etcdserverpb.RequestOp;
@@ -17,7 +16,6 @@ import dev.hawser.proto.mvccpb.KeyValue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -544,9 +542,5 @@ public final class ObjectStore {
                 throw ApiException.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
             }
         }
-    }
-
-    static ByteString key(String k) {
-        return ByteString.copyFrom(k.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -20,24 +20,34 @@ final class OpenApi {
     private OpenApi() {
     }
 
-    static ObjectNode index() {
-        ObjectNode root = Json.object();
-        ObjectNode paths = root.putObject("paths");
+    /** The served documents never change while the server runs: built once, with the index that names their hashes. */
+    private static final java.util.Map<String, ObjectNode> DOCUMENTS = new java.util.HashMap<>();
+    private static final ObjectNode INDEX = Json.object();
+
+    static {
+        ObjectNode paths = INDEX.putObject("paths");
         for (String gv : ResourceTypes.groupVersions()) {
+            ObjectNode doc = build(gv);
+            DOCUMENTS.put(gv, doc);
             String p = prefix(gv);
-            paths.putObject(p).put("serverRelativeURL", "/openapi/v3/" + p + "?hash=" + hash(document(gv)));
+            paths.putObject(p).put("serverRelativeURL", "/openapi/v3/" + p + "?hash=" + hash(doc));
         }
-        return root;
+    }
+
+    static ObjectNode index() {
+        return INDEX;
+    }
+
+    /** The document of {@code groupVersion}, or null for one this server does not serve. */
+    static ObjectNode document(String groupVersion) {
+        return DOCUMENTS.get(groupVersion);
     }
 
     static String prefix(String groupVersion) {
         return groupVersion.contains("/") ? "apis/" + groupVersion : "api/" + groupVersion;
     }
 
-    static ObjectNode document(String groupVersion) {
-        if (ResourceTypes.inGroupVersion(groupVersion).isEmpty()) {
-            return null;
-        }
+    private static ObjectNode build(String groupVersion) {
         ObjectNode doc = Json.object();
         doc.put("openapi", "3.0.0");
         doc.putObject("info").put("title", "Kubernetes").put("version", "v1.32.0");

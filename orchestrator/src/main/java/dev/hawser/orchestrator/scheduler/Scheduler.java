@@ -144,10 +144,13 @@ public final class Scheduler implements AutoCloseable {
             unschedulable(pod, allNodes.size(), reasons);
             throw new RetryLater("no node fits pod " + key);
         }
-        String owner = Owners.controllerOf(pod).path("uid").asText("");
-        ObjectNode best = feasible.stream().max(Comparator.comparingDouble((ObjectNode n) ->
-                        NodeFit.score(pod, n, usage.getOrDefault(Meta.name(n), NodeFit.Usage.NONE), spreadCount(owner, Meta.name(n))))
-                .thenComparingInt(n -> ThreadLocalRandom.current().nextInt())).orElseThrow();
+        Map<String, Integer> sameOwner = replicasByNode(Owners.controllerOf(pod).path("uid").asText(""));
+        Map<ObjectNode, Double> scores = new java.util.HashMap<>();
+        for (ObjectNode n : feasible) {
+            scores.put(n, NodeFit.score(pod, n, usage.getOrDefault(Meta.name(n), NodeFit.Usage.NONE),
+                    sameOwner.getOrDefault(Meta.name(n), 0)) + ThreadLocalRandom.current().nextDouble() * 1e-6);
+        }
+        ObjectNode best = feasible.stream().max(Comparator.comparingDouble(scores::get)).orElseThrow();
         ObjectNode binding = Json.object();
         binding.put("apiVersion", "v1").put("kind", "Binding");
         binding.putObject("metadata").put("name", Meta.name(pod)).put("namespace", Meta.namespace(pod));
@@ -165,21 +168,22 @@ public final class Scheduler implements AutoCloseable {
         LOG.debug("bound {} to {}", key, Meta.name(best));
     }
 
-    private int spreadCount(String ownerUid, String node) {
+    /** How many pods of the owner with {@code ownerUid} each node runs (or is assumed to), counted once per decision. */
+    private Map<String, Integer> replicasByNode(String ownerUid) {
+        Map<String, Integer> counts = new java.util.HashMap<>();
         if (ownerUid.isEmpty()) {
-            return 0;
+            return counts;
         }
-        int n = 0;
         for (ObjectNode p : pods.list()) {
             String on = p.path("spec").path("nodeName").asText("");
             if (on.isEmpty()) {
                 on = assumed.getOrDefault(Informer.key(p), "");
             }
-            if (on.equals(node) && ownerUid.equals(Owners.controllerOf(p).path("uid").asText())) {
-                n++;
+            if (!on.isEmpty() && ownerUid.equals(Owners.controllerOf(p).path("uid").asText())) {
+                counts.merge(on, 1, Integer::sum);
             }
         }
-        return n;
+        return counts;
     }
 
     private Map<String, NodeFit.Usage> usageByNode() {

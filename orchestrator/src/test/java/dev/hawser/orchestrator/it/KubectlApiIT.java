@@ -390,16 +390,9 @@ class KubectlApiIT {
 
     /** An HTTPS client trusting the test CA. */
     private static HttpClient client() throws Exception {
-        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (var in = Files.newInputStream(plane.pki().resolve("ca.crt"))) {
-            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        try (var ca = Files.newInputStream(plane.pki().resolve("ca.crt"))) {
+            return HttpClient.newBuilder().sslContext(dev.hawser.orchestrator.client.KubeConfig.trusting(ca)).build();
         }
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-        ssl.init(null, tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ssl).build();
     }
 
     private static void waitFor(Path file, String text) throws Exception {
