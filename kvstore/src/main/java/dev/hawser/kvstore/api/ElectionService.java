@@ -25,13 +25,23 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     private final Election election;
     private final Headers headers;
 
-    public ElectionService(RaftNode raft, Headers headers, Executor executor) {
+    private final dev.hawser.kvstore.auth.Authorizer authorizer;
+
+    public ElectionService(RaftNode raft, Headers headers, Executor executor, dev.hawser.kvstore.auth.Authorizer authorizer) {
         this.election = new Election(new KvClient(raft, executor));
         this.headers = headers;
+        this.authorizer = authorizer;
     }
 
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
+        String user = Callers.user();
+        if (!Callers.permitted(out, () -> {
+            authorizer.checkRecipe(user, r.getName(), true);
+            authorizer.checkLeaseRenew(user, r.getLease());
+        })) {
+            return;
+        }
         ServerCallStreamObserver<CampaignResponse> call = (ServerCallStreamObserver<CampaignResponse>) out;
         Cancellation cancel = new Cancellation();
         call.setOnCancelHandler(cancel::cancel);
@@ -50,6 +60,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void proclaim(ProclaimRequest r, StreamObserver<ProclaimResponse> out) {
+        if (!Callers.permitted(out, () -> authorizer.checkKeyWrite(Callers.user(), r.getLeader().getKey()))) {
+            return;
+        }
         election.proclaim(r.getLeader(), r.getValue()).whenComplete((rev, err) -> {
             if (err != null) {
                 GrpcErrors.fail(out, LockService.recipeError(err));
@@ -62,6 +75,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void leader(LeaderRequest r, StreamObserver<LeaderResponse> out) {
+        if (!Callers.permitted(out, () -> authorizer.checkRecipe(Callers.user(), r.getName(), false))) {
+            return;
+        }
         election.leader(r.getName()).whenComplete((leader, err) -> {
             if (err != null) {
                 GrpcErrors.fail(out, LockService.recipeError(err));
@@ -74,6 +90,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void observe(LeaderRequest r, StreamObserver<LeaderResponse> out) {
+        if (!Callers.permitted(out, () -> authorizer.checkRecipe(Callers.user(), r.getName(), false))) {
+            return;
+        }
         ServerCallStreamObserver<LeaderResponse> call = (ServerCallStreamObserver<LeaderResponse>) out;
         LeaderObserver observer = election.observer(r.getName(), new LeaderObserver.Listener() {
             @Override
@@ -98,6 +117,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void resign(ResignRequest r, StreamObserver<ResignResponse> out) {
+        if (!Callers.permitted(out, () -> authorizer.checkKeyWrite(Callers.user(), r.getLeader().getKey()))) {
+            return;
+        }
         election.resign(r.getLeader()).whenComplete((rev, err) -> {
             if (err != null) {
                 GrpcErrors.fail(out, LockService.recipeError(err));

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.api;
 
 import com.google.protobuf.MessageLite;
+import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.mvcc.TxnRead;
@@ -42,8 +43,12 @@ public final class KvService extends KVGrpc.KVImplBase {
     private final QuotaGuard quota;
     private final Txns readOnlyTxns = new Txns(LeaseLookup.NONE);
 
-    public KvService(RaftNode raft, Headers headers, Limits limits, Executor executor, long quotaBytes) {
+    private final Authorizer authorizer;
+
+    public KvService(RaftNode raft, Headers headers, Limits limits, Executor executor, long quotaBytes,
+                     Authorizer authorizer) {
         this.raft = raft;
+        this.authorizer = authorizer;
         this.headers = headers;
         this.limits = limits;
         this.executor = executor;
@@ -58,7 +63,9 @@ public final class KvService extends KVGrpc.KVImplBase {
             GrpcErrors.fail(out, e);
             return;
         }
+        String user = Callers.user();
         read(r.getSerializable(), () -> raft.stateMachine().read(kv -> {
+            authorizer.checkRange(user, r);
             try (TxnRead view = kv.read()) {
                 RangeResponse resp = Ranges.range(view, r);
                 return resp.toBuilder().setHeader(headers.complete(resp.getHeader())).build();
@@ -107,7 +114,9 @@ public final class KvService extends KVGrpc.KVImplBase {
         }
         if (Txns.isReadOnly(t)) {
             // A read-only transaction needs no log entry, only the same barrier as a read.
+            String user = Callers.user();
             read(allSerializable(t), () -> raft.stateMachine().read(kv -> {
+                authorizer.checkTxn(user, t);
                 try (TxnRead view = kv.read()) {
                     TxnResponse resp = readOnlyTxns.txn(view, t);
                     return resp.toBuilder().setHeader(headers.complete(resp.getHeader())).build();
@@ -165,7 +174,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
 
     private <T> void replicate(RaftRequest req, StreamObserver<T> out, Function<RaftResponse, T> answer) {
-        Replicated.call(raft, req, out, answer);
+        Replicated.call(raft, req.toBuilder().setCaller(Callers.caller()).build(), out, answer);
     }
 
     private static <T> void respond(StreamObserver<T> out, T resp, Throwable err) {

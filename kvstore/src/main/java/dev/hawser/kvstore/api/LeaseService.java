@@ -1,5 +1,8 @@
 package dev.hawser.kvstore.api;
 
+import dev.hawser.kvstore.auth.Authorizer;
+import dev.hawser.kvstore.errors.EtcdException;
+import java.util.List;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.lease.Lessor;
 import dev.hawser.kvstore.raft.RaftNode;
@@ -37,8 +40,11 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final QuotaGuard quota;
     private final SecureRandom ids = new SecureRandom();
 
-    public LeaseService(RaftNode raft, Headers headers, Executor executor, long quotaBytes) {
+    private final Authorizer authorizer;
+
+    public LeaseService(RaftNode raft, Headers headers, Executor executor, long quotaBytes, Authorizer authorizer) {
         this.raft = raft;
+        this.authorizer = authorizer;
         this.headers = headers;
         this.executor = executor;
         this.quota = new QuotaGuard(raft, headers.memberId(), quotaBytes);
@@ -59,21 +65,30 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         // The proposer picks the ID, so that applying the grant is the same on every member.
         long id = r.getID() != 0 ? r.getID() : ids.nextLong() & Long.MAX_VALUE;
         LeaseGrantRequest grant = r.toBuilder().setID(id == 0 ? 1 : id).build();
-        Replicated.call(raft, RaftRequest.newBuilder().setLeaseGrant(grant).build(), out, resp -> resp.getLeaseGrant()
+        Replicated.call(raft, RaftRequest.newBuilder().setLeaseGrant(grant).setCaller(Callers.caller()).build(), out, resp -> resp.getLeaseGrant()
                 .toBuilder().setHeader(headers.complete(resp.getLeaseGrant().getHeader())).build());
     }
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-        Replicated.call(raft, RaftRequest.newBuilder().setLeaseRevoke(r).build(), out, resp -> resp.getLeaseRevoke()
+        Replicated.call(raft, RaftRequest.newBuilder().setLeaseRevoke(r).setCaller(Callers.caller()).build(), out, resp -> resp.getLeaseRevoke()
                 .toBuilder().setHeader(headers.complete(resp.getLeaseRevoke().getHeader())).build());
     }
 
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
+        String user = Callers.user();
         return new StreamObserver<>() {
             @Override
             public void onNext(LeaseKeepAliveRequest r) {
+                try {
+                    authorizer.checkLeaseRenew(user, r.getID());
+                } catch (EtcdException e) {
+                    synchronized (out) {
+                        GrpcErrors.fail(out, e);
+                    }
+                    return;
+                }
                 ask(LeaderQuery.newBuilder().setLeaseKeepAlive(r).build()).whenCompleteAsync((resp, err) -> {
                     synchronized (out) {
                         if (err != null) {
@@ -102,6 +117,12 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseTimeToLive(LeaseTimeToLiveRequest r, StreamObserver<LeaseTimeToLiveResponse> out) {
+        try {
+            authorizer.checkLeaseRead(Callers.user(), r.getID());
+        } catch (EtcdException e) {
+            GrpcErrors.fail(out, e);
+            return;
+        }
         ask(LeaderQuery.newBuilder().setLeaseTimeToLive(r).build()).whenCompleteAsync((resp, err) -> {
             if (err != null) {
                 GrpcErrors.fail(out, err);
@@ -115,7 +136,18 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     @Override
     public void leaseLeases(LeaseLeasesRequest r, StreamObserver<LeaseLeasesResponse> out) {
         LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(headers.of(currentRev()));
-        for (long id : raft.stateMachine().lessor().ids()) {
+        List<Long> ids = raft.stateMachine().lessor().ids();
+        try {
+            // Listing leases reveals nothing about keys, but etcd still asks for read access to every attached key.
+            authorizer.checkAuthenticated(Callers.user());
+            for (long id : ids) {
+                authorizer.checkLeaseRead(Callers.user(), id);
+            }
+        } catch (EtcdException e) {
+            GrpcErrors.fail(out, e);
+            return;
+        }
+        for (long id : ids) {
             b.addLeases(LeaseStatus.newBuilder().setID(id));
         }
         out.onNext(b.build());

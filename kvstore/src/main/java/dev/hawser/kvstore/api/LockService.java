@@ -28,13 +28,23 @@ public final class LockService extends LockGrpc.LockImplBase {
     private final Mutex mutex;
     private final Headers headers;
 
-    public LockService(RaftNode raft, Headers headers, Executor executor) {
+    private final dev.hawser.kvstore.auth.Authorizer authorizer;
+
+    public LockService(RaftNode raft, Headers headers, Executor executor, dev.hawser.kvstore.auth.Authorizer authorizer) {
         this.mutex = new Mutex(new KvClient(raft, executor));
         this.headers = headers;
+        this.authorizer = authorizer;
     }
 
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
+        String user = Callers.user();
+        if (!Callers.permitted(out, () -> {
+            authorizer.checkRecipe(user, r.getName(), true);
+            authorizer.checkLeaseRenew(user, r.getLease());
+        })) {
+            return;
+        }
         ServerCallStreamObserver<LockResponse> call = (ServerCallStreamObserver<LockResponse>) out;
         Cancellation cancel = new Cancellation();
         call.setOnCancelHandler(cancel::cancel);
@@ -53,6 +63,9 @@ public final class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
+        if (!Callers.permitted(out, () -> authorizer.checkKeyWrite(Callers.user(), r.getKey()))) {
+            return;
+        }
         mutex.unlock(r.getKey()).whenComplete((resp, err) -> {
             if (err != null) {
                 GrpcErrors.fail(out, err);

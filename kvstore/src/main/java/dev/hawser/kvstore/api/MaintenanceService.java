@@ -139,7 +139,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
             out.onCompleted();
             return;
         }
-        Replicated.call(raft, RaftRequest.newBuilder().setAlarm(request).build(), out, resp -> resp.getAlarm()
+        Replicated.call(raft, RaftRequest.newBuilder().setAlarm(request).setCaller(Callers.caller()).build(), out, resp -> resp.getAlarm()
                 .toBuilder().setHeader(headers.complete(resp.getAlarm().getHeader())).build());
     }
 

@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.api;
 
+import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.raft.RaftNode;
 import dev.hawser.kvstore.watch.WatchHub;
@@ -26,9 +27,12 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
     private final WatchLimits settings;
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
 
+    private final Authorizer authorizer;
+
     public WatchService(RaftNode raft, Headers headers, Executor executor, ScheduledExecutorService timer,
-                        WatchLimits settings) {
+                        WatchLimits settings, Authorizer authorizer) {
         this.raft = raft;
+        this.authorizer = authorizer;
         this.headers = headers;
         this.executor = executor;
         this.settings = settings;
@@ -76,8 +80,14 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
             };
         }
         WatchHub hub = raft.stateMachine().watchHub();
+        Callers.Identity caller = Callers.current();
         WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, settings, sessions::remove,
-                RequestMetadata.requiresLeader());
+                RequestMetadata.requiresLeader(), (key, end) -> {
+                    if (caller.refused() != null) {
+                        throw caller.refused();
+                    }
+                    authorizer.checkWatch(caller.user(), key, end);
+                });
         sessions.add(s);
         return s;
     }

@@ -65,8 +65,10 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private long nextId;
 
     WatchSession(ServerCallStreamObserver<WatchResponse> out, WatchHub hub, KvSource store, Headers headers,
-                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose, boolean requiresLeader) {
+                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose, boolean requiresLeader,
+                 Permission permission) {
         this.requiresLeader = requiresLeader;
+        this.permission = permission;
         this.out = out;
         this.hub = hub;
         this.store = store;
@@ -94,6 +96,14 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
     }
 
+    /** Whether this stream's caller may watch a range; throws etcd's error when not. */
+    @FunctionalInterface
+    interface Permission {
+        void check(ByteString key, ByteString end) throws dev.hawser.kvstore.errors.EtcdException;
+    }
+
+    private final Permission permission;
+
     private void create(WatchCreateRequest c) {
         ByteString key = c.getKey().isEmpty() ? FROM_KEY : c.getKey();
         ByteString end = c.getRangeEnd();
@@ -105,6 +115,13 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         if (c.getStartRevision() < 0) {
             refuse(current, "mvcc: required revision is a future revision");
+            return;
+        }
+        try {
+            // The range as it will be watched: a from-key watch is checked as every key from its start on.
+            permission.check(key, end);
+        } catch (dev.hawser.kvstore.errors.EtcdException e) {
+            refuse(current, e.error().message());
             return;
         }
         if (watchers.size() >= settings.maxWatchersPerStream()) {

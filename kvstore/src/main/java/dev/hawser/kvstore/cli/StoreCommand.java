@@ -2,6 +2,7 @@ package dev.hawser.kvstore.cli;
 
 import dev.hawser.kvstore.api.Limits;
 import dev.hawser.kvstore.api.WatchLimits;
+import dev.hawser.kvstore.server.AuthOptions;
 import dev.hawser.kvstore.server.ClientTls;
 import dev.hawser.kvstore.server.StoreConfig;
 import dev.hawser.kvstore.server.StoreServer;
@@ -102,6 +103,19 @@ final class StoreCommand implements Callable<Integer> {
     @Option(names = "--peer-client-cert-auth", hidden = true)
     boolean peerClientCertAuth;
 
+    @Option(names = "--auth-token", defaultValue = "simple", paramLabel = "SPEC",
+            description = "Token type: 'simple' (default; tokens replicated among members), or "
+                    + "'jwt,pub-key=FILE,priv-key=FILE,sign-method=RS256|ES256|...,ttl=5m' (signed, stateless).")
+    String authToken;
+
+    @Option(names = "--auth-token-ttl", defaultValue = "300", paramLabel = "SECONDS",
+            description = "How long a simple token lives without being used (default: ${DEFAULT-VALUE}).")
+    long authTokenTtl;
+
+    @Option(names = "--bcrypt-cost", defaultValue = "10", paramLabel = "N",
+            description = "bcrypt cost for hashing user passwords (default: ${DEFAULT-VALUE}).")
+    int bcryptCost;
+
     /** A clean stop that takes longer than this (say, a final snapshot stuck on a broken disk) becomes a hard stop. */
     private static final long SHUTDOWN_LIMIT_SECONDS = 30;
 
@@ -181,6 +195,7 @@ final class StoreCommand implements Callable<Integer> {
                 Durations.parseMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
                 certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth),
                 maxConcurrentStreams,
-                maxWatchersPerStream);
+                maxWatchersPerStream,
+                new AuthOptions(authToken, authTokenTtl, bcryptCost));
     }
 }

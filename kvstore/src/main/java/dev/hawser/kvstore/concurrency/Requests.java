@@ -12,7 +12,7 @@ import dev.hawser.proto.etcdserverpb.TxnRequest;
  * The keys and requests of etcd's recipes: a participant's key is {@code name/hex(lease)},
  * and the queue under {@code name/} is ordered by create revision.
  */
-final class Requests {
+public final class Requests {
     private static final ByteString SLASH = ByteString.copyFromUtf8("/");
     private static final ByteString FROM_KEY = ByteString.copyFrom(new byte[] {0});
 
@@ -20,7 +20,7 @@ final class Requests {
     }
 
     /** {@code name + "/"}: what etcd's NewMutex and NewElection append. */
-    static ByteString prefixOf(ByteString name) {
+    public static ByteString prefixOf(ByteString name) {
         return name.concat(SLASH);
     }
 
@@ -31,7 +31,7 @@ final class Requests {
     }
 
     /** etcd's GetPrefixRangeEnd: drop trailing 0xff bytes, add one to the last; all 0xff means "every key from". */
-    static ByteString prefixEnd(ByteString prefix) {
+    public static ByteString prefixEnd(ByteString prefix) {
         byte[] end = prefix.toByteArray();
         for (int i = end.length - 1; i >= 0; i--) {
             if ((end[i] & 0xff) < 0xff) {

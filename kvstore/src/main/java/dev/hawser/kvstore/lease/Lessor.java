@@ -172,6 +172,12 @@ public final class Lessor implements LeaseAttacher, LeaseLookup {
         return b.build();
     }
 
+    /** The keys attached to a lease (none for an unknown one), for permission checks. */
+    public List<ByteString> keys(long id) {
+        Lease l = leases.get(id);
+        return l == null ? List.of() : List.copyOf(l.keys);
+    }
+
     public List<Long> ids() {
         List<Long> ids = new ArrayList<>(leases.keySet());
         ids.sort(null);

@@ -1,6 +1,9 @@
 package dev.hawser.kvstore.raft;
 
 import dev.hawser.kvstore.alarm.Alarms;
+import dev.hawser.kvstore.auth.AuthStore;
+import dev.hawser.kvstore.auth.Authorizer;
+import dev.hawser.kvstore.auth.TokenProvider;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.lease.Lessor;
@@ -45,11 +48,17 @@ final class Applier {
     private final Txns txns;
     private final Lessor lessor;
     private final Alarms alarms;
+    private final AuthStore auth;
+    private final Authorizer authorizer;
+    private final TokenProvider tokens;
 
-    Applier(Txns txns, Lessor lessor, Alarms alarms) {
+    Applier(Txns txns, Lessor lessor, Alarms alarms, AuthStore auth, TokenProvider tokens) {
         this.txns = txns;
         this.lessor = lessor;
         this.alarms = alarms;
+        this.auth = auth;
+        this.authorizer = new Authorizer(auth, lessor::keys);
+        this.tokens = tokens;
     }
 
     /** The responses to the entry's requests, in order. */
@@ -60,6 +69,12 @@ final class Applier {
             MetaKeys.CONSISTENT_TERM.writeLong(batch, term);
             RaftRequest first = entry.requests().get(0);
             if (!entry.batched() && first.getRequestCase() == RaftRequest.RequestCase.COMPACTION) {
+                try {
+                    authorizer.checkApply(first);
+                } catch (EtcdException e) {
+                    kv.write(batch).close();
+                    return List.of(RaftResponse.newBuilder().setError(error(e.error())).build());
+                }
                 return List.of(compact(kv, batch, first.getCompaction().getRevision()));
             }
             List<RaftResponse> out = new ArrayList<>(entry.requests().size());
@@ -86,6 +101,7 @@ final class Applier {
             return out.setError(error(EtcdError.NO_SPACE)).build();
         }
         try (TxnWrite w = group.next()) {
+            authorizer.checkApply(req);
             switch (req.getRequestCase()) {
                 case PUT -> out.setPut(txns.put(w, req.getPut()));
                 case DELETE_RANGE -> out.setDeleteRange(txns.deleteRange(w, req.getDeleteRange()));
@@ -105,12 +121,39 @@ final class Applier {
                     applyMembership(store, batch, req);
                     out.setEmpty(Empty.getDefaultInstance());
                 }
+                case AUTH_ENABLE, AUTH_DISABLE, USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE,
+                     USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE, ROLE_GRANT_PERMISSION, ROLE_REVOKE_PERMISSION -> {
+                    applyAuth(batch, req);
+                    out.setEmpty(Empty.getDefaultInstance());
+                }
+                case SIMPLE_TOKEN -> {
+                    tokens.register(req.getSimpleToken());
+                    out.setEmpty(Empty.getDefaultInstance());
+                }
                 default -> out.setError(error(EtcdError.NOT_CAPABLE));
             }
         } catch (EtcdException e) {
             return RaftResponse.newBuilder().setError(error(e.error())).build();
         }
         return withRevision(out, group.rev());
+    }
+
+    private void applyAuth(BatchTx batch, RaftRequest req) throws EtcdException {
+        switch (req.getRequestCase()) {
+            case AUTH_ENABLE -> auth.enable(batch);
+            case AUTH_DISABLE -> auth.disable(batch);
+            case USER_ADD -> auth.addUser(batch, req.getUserAdd());
+            case USER_DELETE -> auth.deleteUser(batch, req.getUserDelete().getName());
+            case USER_CHANGE_PASSWORD -> auth.changePassword(batch, req.getUserChangePassword().getName(),
+                    req.getUserChangePassword().getHashedPassword());
+            case USER_GRANT_ROLE -> auth.grantRole(batch, req.getUserGrantRole().getUser(), req.getUserGrantRole().getRole());
+            case USER_REVOKE_ROLE -> auth.revokeRole(batch, req.getUserRevokeRole().getName(), req.getUserRevokeRole().getRole());
+            case ROLE_ADD -> auth.addRole(batch, req.getRoleAdd().getName());
+            case ROLE_DELETE -> auth.deleteRole(batch, req.getRoleDelete().getRole());
+            case ROLE_GRANT_PERMISSION -> auth.grantPermission(batch, req.getRoleGrantPermission());
+            case ROLE_REVOKE_PERMISSION -> auth.revokePermission(batch, req.getRoleRevokePermission());
+            default -> throw new IllegalArgumentException("not an auth request: " + req.getRequestCase());
+        }
     }
 
     private static boolean growsDatabase(RaftRequest req) {

@@ -1,6 +1,8 @@
 package dev.hawser.kvstore.raft;
 
 import dev.hawser.kvstore.alarm.Alarms;
+import dev.hawser.kvstore.auth.AuthStore;
+import dev.hawser.kvstore.auth.TokenProvider;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.lease.Lessor;
@@ -59,6 +61,8 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     private final CheckpointStorage storage = new CheckpointStorage();
     private final Lessor lessor;
     private final Alarms alarms = new Alarms();
+    private final AuthStore auth = new AuthStore();
+    private final TokenProvider tokens;
     private final WatchHub watchHub;
     private final long electionTimeoutNanos;
     private final Applier applier;
@@ -71,11 +75,13 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     /** Entries up to here are already in the live database (replayed after a restart). */
     private volatile long durableIndex;
 
-    public KvStateMachine(Path liveDir, Lessor lessor, long electionTimeoutMs) {
+    public KvStateMachine(Path liveDir, Lessor lessor, long electionTimeoutMs, TokenProvider tokens) {
         this.liveDir = liveDir;
         this.lessor = lessor;
+        this.tokens = tokens;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs);
-        this.applier = new Applier(new Txns(lessor), lessor, alarms);
+        auth.onCredentialsRevoked(tokens::invalidate);
+        this.applier = new Applier(new Txns(lessor), lessor, alarms, auth, tokens);
         this.watchHub = new WatchHub(this);
     }
 
@@ -121,6 +127,14 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
 
     public Alarms alarms() {
         return alarms;
+    }
+
+    public AuthStore auth() {
+        return auth;
+    }
+
+    public TokenProvider tokens() {
+        return tokens;
     }
 
     @Override
@@ -327,6 +341,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         store.kv().setCommitListener(watchHub);
         lessor.restore(store.backend(), store.kv());
         alarms.restore(store.backend());
+        auth.restore(store.backend());
         watchHub.storeReplaced();
     }
 

@@ -37,7 +37,9 @@ record Proposal(List<RaftRequest> requests, boolean batched) {
      */
     static boolean batchable(RaftRequest req) {
         return switch (req.getRequestCase()) {
-            case PUT, DELETE_RANGE, TXN, LEASE_GRANT, LEASE_REVOKE, ALARM, NOOP -> true;
+            case PUT, DELETE_RANGE, TXN, LEASE_GRANT, LEASE_REVOKE, ALARM, NOOP, AUTH_ENABLE, AUTH_DISABLE, USER_ADD,
+                 USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE, USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE,
+                 ROLE_GRANT_PERMISSION, ROLE_REVOKE_PERMISSION, SIMPLE_TOKEN -> true;
             default -> false;
         };
     }

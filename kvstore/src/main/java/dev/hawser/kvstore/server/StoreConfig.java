@@ -28,7 +28,8 @@ public record StoreConfig(
         long watchProgressNotifyIntervalMs,
         ClientTls clientTls,
         int maxConcurrentStreams,
-        int maxWatchersPerStream) {
+        int maxWatchersPerStream,
+        AuthOptions auth) {
 
     public StoreConfig {
         boolean https = listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));

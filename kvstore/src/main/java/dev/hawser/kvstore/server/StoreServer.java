@@ -1,6 +1,13 @@
 package dev.hawser.kvstore.server;
 
+import dev.hawser.kvstore.api.AuthInterceptor;
+import dev.hawser.kvstore.api.AuthService;
 import dev.hawser.kvstore.api.ClusterService;
+import dev.hawser.kvstore.auth.Authorizer;
+import dev.hawser.kvstore.auth.Passwords;
+import dev.hawser.kvstore.auth.TokenProvider;
+import dev.hawser.kvstore.auth.TokenProviders;
+import dev.hawser.kvstore.cli.Durations;
 import dev.hawser.kvstore.api.ElectionService;
 import dev.hawser.kvstore.api.Headers;
 import dev.hawser.kvstore.api.KvService;
@@ -80,7 +87,10 @@ public final class StoreServer implements AutoCloseable {
                 cfg.initialClusterToken(), cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
                 cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
-        KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs());
+        TokenProvider tokens = TokenProviders.parse(cfg.auth().tokenSpec(), cfg.auth().simpleTokenTtlSeconds(),
+                text -> java.time.Duration.ofMillis(Durations.parseMillis("--auth-token ttl", text)));
+        Passwords passwords = new Passwords(cfg.auth().bcryptCost());
+        KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs(), tokens);
         raft = new RaftNode(opts, sm, executor);
         raft.start();
         Membership membership = new Membership(raft, executor);
@@ -105,6 +115,7 @@ public final class StoreServer implements AutoCloseable {
         Headers headers = new Headers(clusterId, memberId, raft);
         Limits limits = new Limits(cfg.maxRequestBytes(), cfg.maxTxnOps());
         HealthStatusManager health = new HealthStatusManager();
+        Authorizer authorizer = new Authorizer(sm.auth(), lessor::keys);
 
         List<URI> client = cfg.listenClientUrls();
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(client.get(0).getHost(), client.get(0).getPort()));
@@ -120,12 +131,15 @@ public final class StoreServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams())
                 .intercept(new RequestMetadata())
-                .addService(new KvService(raft, headers, limits, executor, cfg.quotaBackendBytes()))
+                .intercept(new AuthInterceptor(raft, authorizer, 2 * cfg.electionTimeoutMs()))
+                .addService(new KvService(raft, headers, limits, executor, cfg.quotaBackendBytes(), authorizer))
                 .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
-                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs(), cfg.maxWatchersPerStream())))
-                .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes()))
-                .addService(new LockService(raft, headers, executor))
-                .addService(new ElectionService(raft, headers, executor))
+                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs(), cfg.maxWatchersPerStream()),
+                        authorizer))
+                .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes(), authorizer))
+                .addService(new LockService(raft, headers, executor, authorizer))
+                .addService(new ElectionService(raft, headers, executor, authorizer))
+                .addService(new AuthService(raft, headers, executor, passwords, authorizer))
                 .addService(new MaintenanceService(raft, headers, cfg.quotaBackendBytes(), executor,
                         cfg.dataDir().resolve("member").resolve("tmp")))
                 .addService(new ClusterService(membership, headers))
