@@ -112,7 +112,10 @@ class HostileGrpcIT {
     Arbitrary<String> methods = Arbitraries.of(KVGrpc.getPutMethod().getFullMethodName(), KVGrpc.getRangeMethod().getFullMethodName(),
         KVGrpc.getTxnMethod().getFullMethodName(), KVGrpc.getDeleteRangeMethod().getFullMethodName(),
         KVGrpc.getCompactMethod().getFullMethodName(), LeaseGrpc.getLeaseGrantMethod().getFullMethodName(),
-        LeaseGrpc.getLeaseRevokeMethod().getFullMethodName(), MaintenanceGrpc.getStatusMethod().getFullMethodName());
+        LeaseGrpc.getLeaseRevokeMethod().getFullMethodName(), MaintenanceGrpc.getStatusMethod().getFullMethodName(),
+        dev.hawser.proto.etcdserverpb.AuthGrpc.getAuthenticateMethod().getFullMethodName(),
+        dev.hawser.proto.etcdserverpb.AuthGrpc.getUserAddMethod().getFullMethodName(),
+        dev.hawser.proto.etcdserverpb.AuthGrpc.getRoleGrantPermissionMethod().getFullMethodName());
     // A zero tag is never valid protobuf, so every body fails to parse whatever follows it; the others
     // are truncated fields: a length that runs past the end, a varint that never ends.
     Arbitrary<byte[]> bodies = Arbitraries.oneOf(
@@ -159,7 +162,18 @@ class HostileGrpcIT {
         .setRevision(n).build()));
     Arbitrary<Runnable> leases = numbers.map(n -> () -> LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
         .leaseGrant(dev.hawser.proto.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(n).setID(n).build()));
-    return Arbitraries.oneOf(ranges, badUtf8, deepTxns, compacts, leases);
+    // Auth calls with hostile sizes (auth stays off: nothing here creates root or enables it).
+    Arbitrary<String> longText = Arbitraries.strings().ofMinLength(0).ofMaxLength(5000);
+    Arbitrary<Runnable> auth = longText.map(t -> () -> {
+      var stub = dev.hawser.proto.etcdserverpb.AuthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+      if (t.length() % 2 == 0) {
+        stub.authenticate(dev.hawser.proto.etcdserverpb.AuthenticateRequest.newBuilder().setName(t).setPassword(t).build());
+      } else {
+        stub.userAdd(dev.hawser.proto.etcdserverpb.AuthUserAddRequest.newBuilder().setName("fuzz-" + t.hashCode())
+            .setPassword(t).build());
+      }
+    });
+    return Arbitraries.oneOf(ranges, badUtf8, deepTxns, compacts, leases, auth);
   }
 
   /**
