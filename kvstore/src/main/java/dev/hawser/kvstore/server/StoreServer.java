@@ -78,7 +78,7 @@ public final class StoreServer implements AutoCloseable {
         URI peer = cfg.listenPeerUrls().get(0);
         RaftNode.Options opts = new RaftNode.Options(selfId, joining ? Map.of() : initial, seeds.isEmpty() ? initial : seeds,
                 cfg.initialClusterToken(), cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
-                cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
+                cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs(), cfg.peerTls());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
         KvStateMachine sm = new KvStateMachine(cfg.liveDir(), lessor, cfg.electionTimeoutMs());
         raft = new RaftNode(opts, sm, executor);
