@@ -9,10 +9,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code hawser certs}: a development CA with a member certificate and client certificates, as PEM files. */
+/**
+ * {@code hawser certs}: a development CA with a member certificate and client certificates, as PEM files. The member
+ * certificate (CN {@code hawser-member}, server and client key usage, SANs from {@code --hosts}) serves both the client
+ * port and the peer port: members present it to each other, so it works for peer mutual TLS as well.
+ */
 @Command(name = "certs", mixinStandardHelpOptions = true,
-        description = "Write a development CA (ca.crt), a member certificate (member.crt/.key) and client certificates "
-                + "(<user>.crt/.key) for a local TLS cluster. For production, use your own PKI.")
+        description = "Write a development CA (ca.crt), a member certificate (member.crt/.key, for the client and the peer "
+                + "port) and client certificates (<user>.crt/.key) for a local TLS cluster. For production, use your own PKI.")
 final class CertsCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "Folder to write into (must not hold a ca.crt yet).")
     Path dir;
@@ -39,6 +43,9 @@ final class CertsCommand implements Callable<Integer> {
         System.out.println("wrote " + dir.resolve("ca.crt") + ", member.crt/.key and " + String.join(", ", clients) + " client certificates");
         System.out.println("member flags: --cert-file " + dir.resolve("member.crt") + " --key-file " + dir.resolve("member.key")
                 + " --trusted-ca-file " + dir.resolve("ca.crt") + " --client-cert-auth (client URLs https://)");
+        System.out.println("peer flags:   --peer-cert-file " + dir.resolve("member.crt") + " --peer-key-file " + dir.resolve("member.key")
+                + " --peer-trusted-ca-file " + dir.resolve("ca.crt") + " --peer-client-cert-auth --peer-cert-allowed-cn hawser-member"
+                + " (peer URLs https://)");
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package dev.hawser.kvstore.cli;
 import dev.hawser.kvstore.api.Limits;
 import dev.hawser.kvstore.api.WatchLimits;
 import dev.hawser.kvstore.server.AuthOptions;
+import dev.hawser.kvstore.raft.PeerTls;
 import dev.hawser.kvstore.server.ClientTls;
 import dev.hawser.kvstore.server.StoreConfig;
 import dev.hawser.kvstore.server.StoreServer;
@@ -97,10 +98,19 @@ final class StoreCommand implements Callable<Integer> {
     @Option(names = "--client-cert-auth", description = "Require a client certificate signed by --trusted-ca-file.")
     boolean clientCertAuth;
 
-    @Option(names = {"--peer-cert-file", "--peer-key-file", "--peer-trusted-ca-file"}, paramLabel = "FILE", hidden = true)
-    List<Path> peerTlsFiles;
+    @Option(names = "--peer-cert-file", paramLabel = "FILE",
+            description = "Certificate (PEM) for peer (Raft) traffic, served and presented to other members; peer URLs then https://.")
+    Path peerCertFile;
 
-    @Option(names = "--peer-client-cert-auth", hidden = true)
+    @Option(names = "--peer-key-file", paramLabel = "FILE", description = "Private key (PEM) of --peer-cert-file.")
+    Path peerKeyFile;
+
+    @Option(names = "--peer-trusted-ca-file", paramLabel = "FILE",
+            description = "CA that signs the members' peer certificates (default: the JVM's trusted CAs).")
+    Path peerTrustedCaFile;
+
+    @Option(names = "--peer-client-cert-auth",
+            description = "Accept only members presenting a peer certificate signed by --peer-trusted-ca-file.")
     boolean peerClientCertAuth;
 
     @Option(names = "--auth-token", defaultValue = "simple", paramLabel = "SPEC",
@@ -115,6 +125,9 @@ final class StoreCommand implements Callable<Integer> {
     @Option(names = "--bcrypt-cost", defaultValue = "10", paramLabel = "N",
             description = "bcrypt cost for hashing user passwords (default: ${DEFAULT-VALUE}).")
     int bcryptCost;
+    @Option(names = "--peer-cert-allowed-cn", paramLabel = "CN",
+            description = "With --peer-client-cert-auth, accept only peer certificates whose CN is this name.")
+    String peerCertAllowedCn;
 
     /** A clean stop that takes longer than this (say, a final snapshot stuck on a broken disk) becomes a hard stop. */
     private static final long SHUTDOWN_LIMIT_SECONDS = 30;
@@ -163,9 +176,9 @@ final class StoreCommand implements Callable<Integer> {
                 || heartbeatIntervalMs < 1 || electionTimeoutMs < 5 * heartbeatIntervalMs) {
             throw new IllegalArgumentException("numeric flags must be positive, and --election-timeout at least 5x --heartbeat-interval");
         }
-        if (peerTlsFiles != null || peerClientCertAuth) {
-            throw new IllegalArgumentException("peer TLS (--peer-cert-file and friends) is not supported yet: "
-                    + "members talk plain Raft over --listen-peer-urls; keep that network private");
+        if (peerCertFile == null && peerKeyFile == null
+                && (peerTrustedCaFile != null || peerClientCertAuth || peerCertAllowedCn != null)) {
+            throw new IllegalArgumentException("peer TLS flags need --peer-cert-file and --peer-key-file");
         }
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("--cert-file and --key-file go together");
@@ -196,6 +209,8 @@ final class StoreCommand implements Callable<Integer> {
                 certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth),
                 maxConcurrentStreams,
                 maxWatchersPerStream,
+                peerCertFile == null && peerKeyFile == null ? null : new PeerTls(peerCertFile, peerKeyFile,
+                        peerTrustedCaFile, peerClientCertAuth, peerCertAllowedCn),
                 new AuthOptions(authToken, authTokenTtl, bcryptCost));
     }
 }

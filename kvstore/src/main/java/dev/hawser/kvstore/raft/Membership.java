@@ -52,7 +52,7 @@ public final class Membership {
         for (RaftPeerRole role : List.of(RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)) {
             for (RaftPeer p : conf.getCurrentPeers(role)) {
                 long id = MemberIds.memberId(p.getId());
-                out.add(toMember(id, records.remove(id), "http://" + p.getAddress(), role == RaftPeerRole.LISTENER));
+                out.add(toMember(id, records.remove(id), raft.peerScheme() + "://" + p.getAddress(), role == RaftPeerRole.LISTENER));
             }
         }
         for (MemberAttributes pending : records.values()) {

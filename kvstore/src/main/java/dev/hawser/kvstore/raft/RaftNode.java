@@ -8,6 +8,7 @@ import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -69,6 +70,7 @@ public final class RaftNode implements AutoCloseable {
     private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
     private final ProposalQueue proposals;
+    private final boolean peerTls;
 
     public RaftNode(Options o, KvStateMachine stateMachine, Executor replyExecutor) throws IOException {
         this.stateMachine = stateMachine;
@@ -77,16 +79,22 @@ public final class RaftNode implements AutoCloseable {
         this.self = MemberIds.peerId(o.selfId());
         RaftGroupId groupId = groupIdOf(o.clusterToken());
         this.group = RaftGroup.valueOf(groupId, peers(o.initialPeers()));
+        this.peerTls = o.peerTls() != null;
+        // One TLS setup for everything Raft sends or serves: the server's listener, its log appenders (which
+        // also install snapshots) and the forwarding client below, which also carries joins and admin calls.
+        Parameters transport = o.peerTls() == null ? null : o.peerTls().parameters();
         this.server = RaftServer.newBuilder()
                 .setServerId(self)
                 .setGroup(group)
                 .setStateMachine(stateMachine)
                 .setProperties(serverProperties(o))
+                .setParameters(transport)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         // The client must reach somebody even when this member joins with no peers of its own yet.
         this.forwarder = RaftClient.newBuilder()
                 .setProperties(clientProperties(o))
+                .setParameters(transport)
                 .setRaftGroup(RaftGroup.valueOf(groupId, peers(o.seedPeers())))
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -108,7 +116,7 @@ public final class RaftNode implements AutoCloseable {
      */
     public record Options(long selfId, Map<Long, String> initialPeers, Map<Long, String> seedPeers, String clusterToken,
                           java.nio.file.Path raftDir, String listenHost, int listenPort,
-                          long snapshotCount, long heartbeatMs, long electionTimeoutMs) {
+                          long snapshotCount, long heartbeatMs, long electionTimeoutMs, PeerTls peerTls) {
     }
 
     static List<RaftPeer> peers(Map<Long, String> addresses) {
@@ -251,6 +259,11 @@ public final class RaftNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The scheme of this cluster's peer URLs: https with peer TLS, else http. */
+    public String peerScheme() {
+        return peerTls ? "https" : "http";
     }
 
     public long selfId() {

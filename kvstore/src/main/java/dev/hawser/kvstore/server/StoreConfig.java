@@ -1,5 +1,7 @@
 package dev.hawser.kvstore.server;
 
+import dev.hawser.kvstore.raft.PeerTls;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +31,7 @@ public record StoreConfig(
         ClientTls clientTls,
         int maxConcurrentStreams,
         int maxWatchersPerStream,
+        PeerTls peerTls,
         AuthOptions auth) {
 
     public StoreConfig {
@@ -40,11 +43,35 @@ public record StoreConfig(
         if (clientTls != null && http) {
             throw new IllegalArgumentException("with --cert-file the client URLs must be https:// (plain-text clients are refused)");
         }
+        checkPeerSchemes(peerTls != null, listenPeerUrls, advertisePeerUrls, initialCluster);
         if (!initialCluster.containsKey(name)) {
             throw new IllegalArgumentException("--initial-cluster has no entry for this member's --name " + name);
         }
         if (listenClientUrls.isEmpty() || listenPeerUrls.isEmpty()) {
             throw new IllegalArgumentException("--listen-client-urls and --listen-peer-urls must not be empty");
+        }
+    }
+
+    /**
+     * Raft talks TLS to every member or to none, so with peer TLS every peer URL (this member's and those in
+     * {@code --initial-cluster}) must be https://, and without it http://.
+     */
+    private static void checkPeerSchemes(boolean tls, List<URI> listen, List<URI> advertise,
+                                         Map<String, List<String>> initialCluster) {
+        List<String> urls = new ArrayList<>();
+        listen.forEach(u -> urls.add(u.toString()));
+        advertise.forEach(u -> urls.add(u.toString()));
+        initialCluster.values().forEach(urls::addAll);
+        for (String u : urls) {
+            boolean https = u.startsWith("https://");
+            if (https && !tls) {
+                throw new IllegalArgumentException("peer URL " + u + " is https:// but peer TLS is off: "
+                        + "give --peer-cert-file and --peer-key-file, or use http:// peer URLs");
+            }
+            if (!https && tls) {
+                throw new IllegalArgumentException("with --peer-cert-file every peer URL must be https:// "
+                        + "(listen, advertise and --initial-cluster), not " + u);
+            }
         }
     }
 

@@ -85,7 +85,7 @@ public final class StoreServer implements AutoCloseable {
         URI peer = cfg.listenPeerUrls().get(0);
         RaftNode.Options opts = new RaftNode.Options(selfId, joining ? Map.of() : initial, seeds.isEmpty() ? initial : seeds,
                 cfg.initialClusterToken(), cfg.raftDir(), peer.getHost(), peer.getPort(), cfg.snapshotCount(),
-                cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs());
+                cfg.heartbeatIntervalMs(), cfg.electionTimeoutMs(), cfg.peerTls());
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(cfg.electionTimeoutMs()), System::nanoTime);
         TokenProvider tokens = TokenProviders.parse(cfg.auth().tokenSpec(), cfg.auth().simpleTokenTtlSeconds(),
                 text -> java.time.Duration.ofMillis(Durations.parseMillis("--auth-token ttl", text)));

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -37,32 +39,58 @@ final class StoreCluster implements AutoCloseable {
   private final String testName;
   private final List<StoreNode> nodes;
   private final Path dataRoot;
+  private final Path logRoot;
+  private final String token;
+  private String initialCluster;
   private final Map<StoreNode, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private StoreCluster(String testName, int size, List<String> nodeArgs) {
+  private StoreCluster(String testName, List<List<String>> nodeArgs) {
     this.testName = testName;
     Path target = moduleDir().resolve("target");
     this.dataRoot = target.resolve("it-data").resolve(testName);
-    Path logRoot = target.resolve("it-logs").resolve(testName);
-    String token = testName + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.logRoot = target.resolve("it-logs").resolve(testName);
+    this.token = testName + "-" + UUID.randomUUID().toString().substring(0, 8);
     deleteRecursively(dataRoot);
     deleteRecursively(logRoot);
     List<StoreNode> created = new ArrayList<>();
-    for (int i = 1; i <= size; i++) {
+    for (int i = 1; i <= nodeArgs.size(); i++) {
       String name = "n" + i;
-      created.add(new StoreNode(name, dataRoot.resolve(name), logRoot.resolve(name + ".log"), token, nodeArgs));
+      created.add(new StoreNode(name, dataRoot.resolve(name), logRoot.resolve(name + ".log"), token, nodeArgs.get(i - 1)));
     }
-    String initialCluster = created.stream()
+    this.initialCluster = created.stream()
         .map(n -> n.name() + "=" + n.peerUrl())
         .collect(Collectors.joining(","));
     created.forEach(n -> n.initialCluster(initialCluster));
-    this.nodes = List.copyOf(created);
+    this.nodes = new CopyOnWriteArrayList<>(created);
   }
 
   /** A cluster of {@code size} nodes; {@code nodeArgs} are appended to every node's flags. */
   static StoreCluster of(String testName, int size, String... nodeArgs) {
-    return new StoreCluster(testName, size, List.of(nodeArgs));
+    return new StoreCluster(testName, Collections.nCopies(size, List.of(nodeArgs)));
+  }
+
+  /** A cluster with one node per entry of {@code nodeArgs}, each entry appended to that node's flags. */
+  static StoreCluster of(String testName, List<List<String>> nodeArgs) {
+    return new StoreCluster(testName, nodeArgs);
+  }
+
+  /**
+   * A node that joins the running cluster ({@code --initial-cluster-state existing}) with its own flags, once
+   * {@code member add} recorded its {@link StoreNode#peerUrl()}; not started yet.
+   */
+  StoreNode addNode(String name, List<String> nodeArgs) {
+    StoreNode node = new StoreNode(name, dataRoot.resolve(name), logRoot.resolve(name + ".log"), token, nodeArgs);
+    initialCluster = initialCluster + "," + name + "=" + node.peerUrl();
+    node.initialCluster(initialCluster);
+    node.initialClusterState("existing");
+    nodes.add(node);
+    return node;
+  }
+
+  /** The --initial-cluster-token the nodes run with. */
+  String token() {
+    return token;
   }
 
   /** Starts every node that is not running. */
@@ -72,7 +100,7 @@ final class StoreCluster implements AutoCloseable {
   }
 
   List<StoreNode> nodes() {
-    return nodes;
+    return List.copyOf(nodes);
   }
 
   StoreNode node(int index) {

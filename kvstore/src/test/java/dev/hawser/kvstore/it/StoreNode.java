@@ -68,8 +68,9 @@ final class StoreNode {
     return clientPort;
   }
 
+  /** The peer URL: https:// when the node runs with peer TLS ({@code --peer-cert-file}). */
   String peerUrl() {
-    return "http://127.0.0.1:" + peerPort;
+    return (extraArgs.contains("--peer-cert-file") ? "https" : "http") + "://127.0.0.1:" + peerPort;
   }
 
   String metricsUrl() {
