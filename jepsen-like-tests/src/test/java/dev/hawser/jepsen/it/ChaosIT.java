@@ -21,14 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must show no anomaly (and no UNKNOWN: a checker timeout is not a pass). Seed: -Dhawser.chaos.seed.
  */
 class ChaosIT {
-    /**
-     * "member" (remove a follower, add a fresh member) is left out by default: since c2c4414 a member
-     * started with --initial-cluster-state existing cannot join (RaftNode.leaderQuery answers "no
-     * leader" on a member that has no leader yet, which a joining member never has), so the added
-     * member never becomes healthy. It stays in the long run ({@code bin/hawser chaos}); enable it
-     * here with -Dhawser.chaos.faults=kill,pause,partition,member,restart once joining works again.
-     */
-    static final List<String> FAULTS = List.of(System.getProperty("hawser.chaos.faults", "kill,pause,partition,restart")
+    /** Every fault kind: kill -9, SIGSTOP, partitions, a member removed and a fresh one added, a full restart. */
+    static final List<String> FAULTS = List.of(System.getProperty("hawser.chaos.faults", "kill,pause,partition,member,restart")
             .split(","));
 
     @Test
