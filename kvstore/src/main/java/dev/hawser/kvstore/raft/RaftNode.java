@@ -161,6 +161,8 @@ public final class RaftNode implements AutoCloseable {
         // Ratis' commit-index metadata entries would double the log writes; the commit index is
         // learnt from the leader after a restart anyway, and applied entries are tracked in RocksDB.
         RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+        // Followers learn of each commit at once, not at the next heartbeat (see CommitPushingGrpc).
+        org.apache.ratis.RaftConfigKeys.Rpc.setType(p, new CommitPushingGrpc());
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("9MB"));
         RaftServerConfigKeys.Write.setElementLimit(p, 16384);
@@ -359,16 +361,11 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Completes once this member applied {@code index}. A follower would learn that the
-     * entry committed only from the leader's next heartbeat; a ReadIndex round (shared with
-     * concurrent reads) makes the leader tell it now.
+     * Completes once this member applied {@code index}. A follower hears of the commit right after the leader
+     * (see {@link CommitPushingGrpc}), so this is one round trip at most.
      */
     private CompletableFuture<Void> caughtUp(long index) {
-        CompletableFuture<Void> applied = stateMachine.awaitApplied(index);
-        if (applied.isDone()) {
-            return applied;
-        }
-        return readBarrier().handle((v, err) -> null).thenCompose(v -> applied);
+        return stateMachine.awaitApplied(index);
     }
 
     /**

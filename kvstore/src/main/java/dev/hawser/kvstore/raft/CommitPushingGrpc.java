@@ -1,0 +1,62 @@
+package dev.hawser.kvstore.raft;
+
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.server.GrpcLogAppender;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.rpc.RpcFactory;
+import org.apache.ratis.rpc.RpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.leader.FollowerInfo;
+import org.apache.ratis.server.leader.LeaderState;
+import org.apache.ratis.server.leader.LogAppender;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
+
+/**
+ * Ratis' gRPC transport, except that the leader tells followers about a commit as soon as it happens, as etcd's
+ * raft does ({@code bcastAppend} after the commit index moves). Ratis 3.3.0 wakes its log appenders when the
+ * commit index moves and sees that a follower's commit index is behind, but then only sends entries: with no new
+ * entry to send it sends nothing, and the follower learns of the commit from the next heartbeat, up to half an
+ * election timeout later. A write that came through a follower is answered once that follower applied it, so
+ * every such write waited for that heartbeat. Here an appender with no entries but a follower behind on the commit
+ * index sends an empty AppendEntries (a heartbeat), which carries the commit index.
+ *
+ * <p>Selected by class name through {@code raft.rpc.type}, which is how Ratis takes a user-defined transport.
+ */
+public final class CommitPushingGrpc implements RpcType {
+    @Override
+    public String name() {
+        return CommitPushingGrpc.class.getName();
+    }
+
+    @Override
+    public RpcFactory newFactory(Parameters parameters) {
+        return new Factory(parameters);
+    }
+
+    static final class Factory extends GrpcFactory {
+        Factory(Parameters parameters) {
+            super(parameters);
+        }
+
+        @Override
+        public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+            return new Appender(server, state, follower);
+        }
+    }
+
+    static final class Appender extends GrpcLogAppender {
+        Appender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+            super(server, state, follower);
+        }
+
+        @Override
+        public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
+            AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
+            if (request == null && !heartbeat && getRaftLog().getLastCommittedIndex() > getFollower().getCommitIndex()) {
+                return super.newAppendEntriesRequest(callId, true);
+            }
+            return request;
+        }
+    }
+}
