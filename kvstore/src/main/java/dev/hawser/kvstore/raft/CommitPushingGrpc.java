@@ -21,6 +21,9 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * every such write waited for that heartbeat. Here an appender with no entries but a follower behind on the commit
  * index sends an empty AppendEntries (a heartbeat), which carries the commit index.
  *
+ * <p>The appenders also report AppendEntries replies to {@link HeartbeatRounds}, which confirms leadership for
+ * linearizable reads with a heartbeat round instead of a log entry.
+ *
  * <p>Selected by class name through {@code raft.rpc.type}, which is how Ratis takes a user-defined transport.
  */
 public final class CommitPushingGrpc implements RpcType {
@@ -34,14 +37,69 @@ public final class CommitPushingGrpc implements RpcType {
         return new Factory(parameters);
     }
 
+    /** Where the appenders report AppendEntries replies; RaftNode puts its own in the transport's parameters. */
+    static final String HEARTBEAT_ROUNDS = "hawser.heartbeat-rounds";
+
     static final class Factory extends GrpcFactory {
+        private final HeartbeatRounds rounds;
+
         Factory(Parameters parameters) {
             super(parameters);
+            HeartbeatRounds r = parameters == null ? null : parameters.get(HEARTBEAT_ROUNDS, HeartbeatRounds.class);
+            this.rounds = r != null ? r : new HeartbeatRounds();
         }
 
         @Override
         public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
-            return new Appender(server, state, follower);
+            Appender a = new Appender(server, new ObservedLeaderState(state, rounds), follower);
+            rounds.register(a);
+            return a;
+        }
+    }
+
+    /** The leader's state as Ratis gives it to an appender, with each AppendEntries reply also told to the rounds. */
+    private record ObservedLeaderState(LeaderState delegate, HeartbeatRounds rounds) implements LeaderState {
+        @Override
+        public void restart(LogAppender appender) {
+            delegate.restart(appender);
+        }
+
+        @Override
+        public AppendEntriesRequestProto newAppendEntriesRequestProto(FollowerInfo follower,
+                java.util.List<org.apache.ratis.proto.RaftProtos.LogEntryProto> entries,
+                org.apache.ratis.server.protocol.TermIndex previous, long callId) {
+            return delegate.newAppendEntriesRequestProto(follower, entries, previous, callId);
+        }
+
+        @Override
+        public void checkHealth(FollowerInfo follower) {
+            delegate.checkHealth(follower);
+        }
+
+        @Override
+        public boolean onFollowerTerm(FollowerInfo follower, long followerTerm) {
+            return delegate.onFollowerTerm(follower, followerTerm);
+        }
+
+        @Override
+        public void onFollowerCommitIndex(FollowerInfo follower, long commitIndex) {
+            delegate.onFollowerCommitIndex(follower, commitIndex);
+        }
+
+        @Override
+        public void onFollowerSuccessAppendEntries(FollowerInfo follower) {
+            delegate.onFollowerSuccessAppendEntries(follower);
+        }
+
+        @Override
+        public boolean isFollowerBootstrapping(FollowerInfo follower) {
+            return delegate.isFollowerBootstrapping(follower);
+        }
+
+        @Override
+        public void onAppendEntriesReply(LogAppender appender, org.apache.ratis.proto.RaftProtos.AppendEntriesReplyProto reply) {
+            delegate.onAppendEntriesReply(appender, reply);
+            rounds.onReply(appender, reply);
         }
     }
 

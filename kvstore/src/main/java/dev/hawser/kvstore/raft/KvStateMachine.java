@@ -217,18 +217,24 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         return CompletableFuture.completedFuture(reply);
     }
 
-    /**
-     * An empty query is a linearizable read's ReadIndex barrier: the read itself runs on the
-     * caller's thread. Anything else is a {@link LeaderQuery}, which only the leader can answer.
-     */
+    /** A {@link LeaderQuery}, which only the leader can answer (Ratis routes it there). */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        if (request.getContent().isEmpty()) {
-            return CompletableFuture.completedFuture(Message.EMPTY);
-        }
         LeaderQueryResponse.Builder out = LeaderQueryResponse.newBuilder();
         try {
             LeaderQuery q = LeaderQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+            if (q.getQueryCase() == LeaderQuery.QueryCase.READ_INDEX) {
+                return readIndexer.get().handle((index, err) -> {
+                    if (err != null) {
+                        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                                ? err.getCause() : err;
+                        out.setError(Applier.error(t instanceof EtcdException e ? e.error() : EtcdError.LEADER_CHANGED));
+                    } else {
+                        out.setReadIndex(index);
+                    }
+                    return message(out);
+                });
+            }
             switch (q.getQueryCase()) {
                 case LEASE_KEEP_ALIVE -> {
                     long id = q.getLeaseKeepAlive().getID();
@@ -257,9 +263,20 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             out.setError(Applier.error(EtcdError.NOT_CAPABLE));
         }
-        return CompletableFuture.completedFuture(Message.valueOf(
-                org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
-                        out.build().toByteString().asReadOnlyByteBuffer())));
+        return CompletableFuture.completedFuture(message(out));
+    }
+
+    private static Message message(LeaderQueryResponse.Builder out) {
+        return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                out.build().toByteString().asReadOnlyByteBuffer()));
+    }
+
+    /** Where a follower's request for a read index is answered on the leader: {@link RaftNode#leaderReadIndex}. */
+    private volatile java.util.function.Supplier<CompletableFuture<Long>> readIndexer =
+            () -> CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+
+    void setReadIndexer(java.util.function.Supplier<CompletableFuture<Long>> readIndexer) {
+        this.readIndexer = readIndexer;
     }
 
     /** Lease expiry is the leader's job; it takes over once its first entry is committed. */

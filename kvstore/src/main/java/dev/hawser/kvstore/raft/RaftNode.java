@@ -64,8 +64,9 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ReadBarrier barrier;
-    /** The highest commit index a read round on this leader confirmed; see {@link #readIndex}. */
-    private volatile long confirmedCommitIndex = -1;
+    /** Leadership confirmations for linearizable reads (see {@link #leaderReadIndex}). */
+    private final HeartbeatRounds heartbeats = new HeartbeatRounds();
+    private final long electionTimeoutMs;
     private final Executor replyExecutor;
     private final java.util.concurrent.ExecutorService barrierThread;
     private final KvStateMachine stateMachine;
@@ -75,14 +76,17 @@ public final class RaftNode implements AutoCloseable {
     public RaftNode(Options o, KvStateMachine stateMachine, Executor replyExecutor) throws IOException {
         this.stateMachine = stateMachine;
         this.replyExecutor = replyExecutor;
+        stateMachine.setReadIndexer(this::leaderReadIndex);
         this.selfId = o.selfId();
+        this.electionTimeoutMs = o.electionTimeoutMs();
         this.self = MemberIds.peerId(o.selfId());
         RaftGroupId groupId = groupIdOf(o.clusterToken());
         this.group = RaftGroup.valueOf(groupId, peers(o.initialPeers()));
         this.peerTls = o.peerTls() != null;
         // One TLS setup for everything Raft sends or serves: the server's listener, its log appenders (which
         // also install snapshots) and the forwarding client below, which also carries joins and admin calls.
-        Parameters transport = o.peerTls() == null ? null : o.peerTls().parameters();
+        Parameters transport = o.peerTls() == null ? new Parameters() : o.peerTls().parameters();
+        transport.put(CommitPushingGrpc.HEARTBEAT_ROUNDS, heartbeats, HeartbeatRounds.class);
         this.server = RaftServer.newBuilder()
                 .setServerId(self)
                 .setGroup(group)
@@ -414,33 +418,41 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * One ReadIndex round. Ratis 3.3.0 confirms a read index that is not above the last one a
-     * heartbeat round confirmed without asking the followers again, so a leader that was paused
-     * or cut off, and whose commit index therefore stood still, would serve stale reads. When
-     * the commit index has not moved since the last confirmed round, the leader commits a no-op
-     * entry instead: only a leader that still has a quorum can.
+     * One ReadIndex round, as etcd does it: the leader notes its commit index, confirms with a heartbeat round
+     * that it still leads, and the reader waits until that index is applied here. A follower asks the leader for
+     * such a confirmed index (a {@link LeaderQuery}) and waits until it applied it itself. Ratis' own ReadIndex is
+     * not used: in 3.3.0 it skips the heartbeat round when the commit index has not moved since the last round,
+     * so a leader cut off from the others could serve stale reads.
      */
     private CompletableFuture<Void> readIndex() {
-        if (isLeader() && commitIndex() <= confirmedCommitIndex) {
-            // Not propose(): its wait for the local apply may start a read round, and this is one.
-            return replicate(RaftRequest.newBuilder().setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build(),
-                    stateMachine::awaitApplied)
-                    .thenAccept(r -> confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex()));
+        CompletableFuture<Long> index = isLeader() ? leaderReadIndex()
+                : leaderQuery(LeaderQuery.newBuilder().setReadIndex(dev.hawser.proto.raft.Empty.getDefaultInstance()).build())
+                        .thenApply(LeaderQueryResponse::getReadIndex);
+        return index.thenCompose(stateMachine::awaitApplied);
+    }
+
+    /**
+     * On the leader: a commit index that every linearizable read may wait for. A leader that has not yet
+     * committed an entry of its own term does not know the commit index; it commits a no-op first, as Raft says.
+     */
+    public CompletableFuture<Long> leaderReadIndex() {
+        if (!isLeader()) {
+            return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
         }
-        boolean leader = isLeader();
-        return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType()).handle((r, err) -> {
-            if (err != null) {
-                throw new CompletionException(translate(err));
-            }
-            if (!r.isSuccess()) {
-                throw new CompletionException(translate(r.getException()));
-            }
-            if (leader) {
-                // At least what Ratis now counts as confirmed.
-                confirmedCommitIndex = Math.max(confirmedCommitIndex, commitIndex());
-            }
-            return null;
-        });
+        if (!info().isLeaderReady()) {
+            return replicate(RaftRequest.newBuilder().setNoop(dev.hawser.proto.raft.Empty.getDefaultInstance()).build(),
+                    stateMachine::awaitApplied).thenApply(r -> commitIndex());
+        }
+        long index = commitIndex();
+        long term = term();
+        return heartbeats.confirm(self, this::configuration)
+                .orTimeout(2 * electionTimeoutMs, TimeUnit.MILLISECONDS)
+                .handle((v, err) -> {
+                    if (err != null || !isLeader() || term() != term) {
+                        throw new CompletionException(EtcdError.LEADER_CHANGED.exception());
+                    }
+                    return index;
+                });
     }
 
     private CompletableFuture<RaftClientReply> submitLocal(Message msg, RaftClientRequest.Type type) {

@@ -291,12 +291,7 @@ class AuthIT {
   // ---- helpers ----
 
   private static String[] withTls(String cert, String... args) {
-    String[] all = new String[args.length + 3];
-    all[0] = "--cacert=" + pki.resolve("ca.crt");
-    all[1] = "--cert=" + pki.resolve(cert + ".crt");
-    all[2] = "--key=" + pki.resolve(cert + ".key");
-    System.arraycopy(args, 0, all, 3, args.length);
-    return all;
+    return Etcdctl.withCert(pki, cert, args);
   }
 
   private static String[] tls(String cert, String... args) {

@@ -41,6 +41,19 @@ final class Etcdctl {
     requireBinary();
   }
 
+  /**
+   * etcdctl's TLS flags for a member whose CA is {@code pki/ca.crt}, presenting {@code pki/<cert>.crt} and its key,
+   * followed by {@code args}.
+   */
+  static String[] withCert(java.nio.file.Path pki, String cert, String... args) {
+    String[] all = new String[args.length + 3];
+    all[0] = "--cacert=" + pki.resolve("ca.crt");
+    all[1] = "--cert=" + pki.resolve(cert + ".crt");
+    all[2] = "--key=" + pki.resolve(cert + ".key");
+    System.arraycopy(args, 0, all, 3, args.length);
+    return all;
+  }
+
   /** The outcome of one etcdctl run. */
   record Result(int exitCode, String stdout, String stderr) {
     boolean ok() {

@@ -49,13 +49,8 @@ class TlsIT {
     }
   }
 
-  private static String[] withCert(String user, String... args) {
-    String[] all = new String[args.length + 3];
-    all[0] = "--cacert=" + pki.resolve("ca.crt");
-    all[1] = "--cert=" + pki.resolve(user + ".crt");
-    all[2] = "--key=" + pki.resolve(user + ".key");
-    System.arraycopy(args, 0, all, 3, args.length);
-    return all;
+  private static String[] withCert(String cert, String... args) {
+    return Etcdctl.withCert(pki, cert, args);
   }
 
   @Test
