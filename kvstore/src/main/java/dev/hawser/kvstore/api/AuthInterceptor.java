@@ -1,6 +1,5 @@
 package dev.hawser.kvstore.api;
 
-import dev.hawser.kvstore.auth.AuthStore;
 import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.auth.SimpleTokens;
 import dev.hawser.kvstore.auth.TokenProvider;
@@ -65,6 +64,7 @@ public final class AuthInterceptor implements ServerInterceptor {
         authenticated(MaintenanceGrpc.getAlarmMethod());
         authenticated(ClusterGrpc.getMemberListMethod());
         authenticated(LeaseGrpc.getLeaseGrantMethod());
+        authenticated(LeaseGrpc.getLeaseLeasesMethod());
         admin(MaintenanceGrpc.getSnapshotMethod());
         admin(MaintenanceGrpc.getHashMethod());
         admin(MaintenanceGrpc.getHashKVMethod());
@@ -102,7 +102,6 @@ public final class AuthInterceptor implements ServerInterceptor {
         POLICY.put(m.getFullMethodName(), Access.ADMIN);
     }
 
-    private final AuthStore store;
     private final Authorizer authorizer;
     private final TokenProvider tokens;
     private final RaftNode raft;
@@ -111,7 +110,6 @@ public final class AuthInterceptor implements ServerInterceptor {
     /** @param catchUpMs how long a member may wait to learn of a simple token issued by another member */
     public AuthInterceptor(RaftNode raft, Authorizer authorizer, long catchUpMs) {
         this.raft = raft;
-        this.store = raft.stateMachine().auth();
         this.tokens = raft.stateMachine().tokens();
         this.authorizer = authorizer;
         this.catchUpMs = catchUpMs;
@@ -147,7 +145,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
 
     private String identify(ServerCall<?, ?> call, Metadata headers) throws EtcdException {
-        if (!store.enabled()) {
+        if (!authorizer.enabled()) {
             return "";
         }
         String token = headers.get(TOKEN);

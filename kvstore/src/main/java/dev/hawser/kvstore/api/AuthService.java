@@ -133,6 +133,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     @Override
     public void userAdd(AuthUserAddRequest r, StreamObserver<AuthUserAddResponse> out) {
         if (r.getName().isEmpty()) {
+            // Also refused when applied; checked here first so that no password is hashed for nothing.
             GrpcErrors.fail(out, EtcdError.USER_EMPTY.exception());
             return;
         }
@@ -184,10 +185,6 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
 
     @Override
     public void roleAdd(AuthRoleAddRequest r, StreamObserver<AuthRoleAddResponse> out) {
-        if (r.getName().isEmpty()) {
-            GrpcErrors.fail(out, EtcdError.ROLE_EMPTY.exception());
-            return;
-        }
         change(RaftRequest.newBuilder().setRoleAdd(r), out, h -> AuthRoleAddResponse.newBuilder().setHeader(h).build());
     }
 

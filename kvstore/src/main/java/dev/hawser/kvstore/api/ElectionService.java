@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.api;
 
+import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.concurrency.Cancellation;
 import dev.hawser.kvstore.concurrency.Election;
 import dev.hawser.kvstore.concurrency.KvClient;
@@ -25,9 +26,9 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     private final Election election;
     private final Headers headers;
 
-    private final dev.hawser.kvstore.auth.Authorizer authorizer;
+    private final Authorizer authorizer;
 
-    public ElectionService(RaftNode raft, Headers headers, Executor executor, dev.hawser.kvstore.auth.Authorizer authorizer) {
+    public ElectionService(RaftNode raft, Headers headers, Executor executor, Authorizer authorizer) {
         this.election = new Election(new KvClient(raft, executor));
         this.headers = headers;
         this.authorizer = authorizer;

@@ -83,7 +83,7 @@ public final class KvService extends KVGrpc.KVImplBase {
             GrpcErrors.fail(out, e);
             return;
         }
-        replicate(RaftRequest.newBuilder().setPut(p).build(), out,
+        replicate(RaftRequest.newBuilder().setPut(p), out,
                 resp -> resp.getPut().toBuilder().setHeader(headers.complete(resp.getPut().getHeader())).build());
     }
 
@@ -96,7 +96,7 @@ public final class KvService extends KVGrpc.KVImplBase {
             GrpcErrors.fail(out, e);
             return;
         }
-        replicate(RaftRequest.newBuilder().setDeleteRange(d).build(), out, resp -> resp.getDeleteRange().toBuilder()
+        replicate(RaftRequest.newBuilder().setDeleteRange(d), out, resp -> resp.getDeleteRange().toBuilder()
                 .setHeader(headers.complete(resp.getDeleteRange().getHeader())).build());
     }
 
@@ -124,13 +124,13 @@ public final class KvService extends KVGrpc.KVImplBase {
             }), out);
             return;
         }
-        replicate(RaftRequest.newBuilder().setTxn(t).build(), out,
+        replicate(RaftRequest.newBuilder().setTxn(t), out,
                 resp -> resp.getTxn().toBuilder().setHeader(headers.complete(resp.getTxn().getHeader())).build());
     }
 
     @Override
     public void compact(CompactionRequest c, StreamObserver<CompactionResponse> out) {
-        replicate(RaftRequest.newBuilder().setCompaction(c).build(), out, resp -> resp.getCompaction().toBuilder()
+        replicate(RaftRequest.newBuilder().setCompaction(c), out, resp -> resp.getCompaction().toBuilder()
                 .setHeader(headers.complete(resp.getCompaction().getHeader())).build());
     }
 
@@ -173,8 +173,9 @@ public final class KvService extends KVGrpc.KVImplBase {
         T run() throws EtcdException;
     }
 
-    private <T> void replicate(RaftRequest req, StreamObserver<T> out, Function<RaftResponse, T> answer) {
-        Replicated.call(raft, req.toBuilder().setCaller(Callers.caller()).build(), out, answer);
+    /** Replicates the request with its caller, whose permissions are checked when it is applied. */
+    private <T> void replicate(RaftRequest.Builder req, StreamObserver<T> out, Function<RaftResponse, T> answer) {
+        Replicated.call(raft, req.setCaller(Callers.caller()).build(), out, answer);
     }
 
     private static <T> void respond(StreamObserver<T> out, T resp, Throwable err) {

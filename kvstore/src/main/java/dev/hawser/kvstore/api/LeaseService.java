@@ -117,10 +117,7 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseTimeToLive(LeaseTimeToLiveRequest r, StreamObserver<LeaseTimeToLiveResponse> out) {
-        try {
-            authorizer.checkLeaseRead(Callers.user(), r.getID());
-        } catch (EtcdException e) {
-            GrpcErrors.fail(out, e);
+        if (!Callers.permitted(out, () -> authorizer.checkLeaseRead(Callers.user(), r.getID()))) {
             return;
         }
         ask(LeaderQuery.newBuilder().setLeaseTimeToLive(r).build()).whenCompleteAsync((resp, err) -> {
@@ -137,14 +134,13 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     public void leaseLeases(LeaseLeasesRequest r, StreamObserver<LeaseLeasesResponse> out) {
         LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(headers.of(currentRev()));
         List<Long> ids = raft.stateMachine().lessor().ids();
-        try {
-            // Listing leases reveals nothing about keys, but etcd still asks for read access to every attached key.
-            authorizer.checkAuthenticated(Callers.user());
+        // Listing leases reveals nothing about keys, but etcd still asks for read access to every attached key.
+        String user = Callers.user();
+        if (!Callers.permitted(out, () -> {
             for (long id : ids) {
-                authorizer.checkLeaseRead(Callers.user(), id);
+                authorizer.checkLeaseRead(user, id);
             }
-        } catch (EtcdException e) {
-            GrpcErrors.fail(out, e);
+        })) {
             return;
         }
         for (long id : ids) {

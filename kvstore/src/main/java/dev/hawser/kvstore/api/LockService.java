@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.api;
 
+import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.concurrency.Cancellation;
 import dev.hawser.kvstore.concurrency.ConcurrencyException;
 import dev.hawser.kvstore.concurrency.KvClient;
@@ -28,9 +29,9 @@ public final class LockService extends LockGrpc.LockImplBase {
     private final Mutex mutex;
     private final Headers headers;
 
-    private final dev.hawser.kvstore.auth.Authorizer authorizer;
+    private final Authorizer authorizer;
 
-    public LockService(RaftNode raft, Headers headers, Executor executor, dev.hawser.kvstore.auth.Authorizer authorizer) {
+    public LockService(RaftNode raft, Headers headers, Executor executor, Authorizer authorizer) {
         this.mutex = new Mutex(new KvClient(raft, executor));
         this.headers = headers;
         this.authorizer = authorizer;

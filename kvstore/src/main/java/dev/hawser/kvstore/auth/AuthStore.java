@@ -259,12 +259,7 @@ public final class AuthStore {
         if (!r.hasPerm()) {
             throw EtcdError.PERMISSION_NOT_GIVEN.exception();
         }
-        List<Permission> perms = new ArrayList<>();
-        for (Permission p : role.getKeyPermissionList()) {
-            if (!(p.getKey().equals(r.getPerm().getKey()) && p.getRangeEnd().equals(r.getPerm().getRangeEnd()))) {
-                perms.add(p);
-            }
-        }
+        List<Permission> perms = without(role, r.getPerm().getKey(), r.getPerm().getRangeEnd());
         perms.add(r.getPerm());
         perms.sort(Comparator.comparing(Permission::getKey, KeyInterval.ORDER)
                 .thenComparing(Permission::getRangeEnd, KeyInterval.ORDER));
@@ -277,16 +272,22 @@ public final class AuthStore {
         if (role == null) {
             throw EtcdError.ROLE_NOT_FOUND.exception();
         }
-        List<Permission> perms = new ArrayList<>();
-        for (Permission p : role.getKeyPermissionList()) {
-            if (!(p.getKey().equals(r.getKey()) && p.getRangeEnd().equals(r.getRangeEnd()))) {
-                perms.add(p);
-            }
-        }
+        List<Permission> perms = without(role, r.getKey(), r.getRangeEnd());
         if (perms.size() == role.getKeyPermissionCount()) {
             throw EtcdError.PERMISSION_NOT_GRANTED.exception();
         }
         putRole(batch, s, role.toBuilder().clearKeyPermission().addAllKeyPermission(perms).build(), s.users());
+    }
+
+    /** The role's permissions except the one on exactly this key and range end (permissions are keyed by both). */
+    private static List<Permission> without(Role role, ByteString key, ByteString rangeEnd) {
+        List<Permission> kept = new ArrayList<>();
+        for (Permission p : role.getKeyPermissionList()) {
+            if (!(p.getKey().equals(key) && p.getRangeEnd().equals(rangeEnd))) {
+                kept.add(p);
+            }
+        }
+        return kept;
     }
 
     private void putUser(BatchTx batch, State s, User u) {

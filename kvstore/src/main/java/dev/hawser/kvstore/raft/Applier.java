@@ -52,12 +52,12 @@ final class Applier {
     private final Authorizer authorizer;
     private final TokenProvider tokens;
 
-    Applier(Txns txns, Lessor lessor, Alarms alarms, AuthStore auth, TokenProvider tokens) {
+    Applier(Txns txns, Lessor lessor, Alarms alarms, AuthStore auth, Authorizer authorizer, TokenProvider tokens) {
         this.txns = txns;
         this.lessor = lessor;
         this.alarms = alarms;
         this.auth = auth;
-        this.authorizer = new Authorizer(auth, lessor::keys);
+        this.authorizer = authorizer;
         this.tokens = tokens;
     }
 

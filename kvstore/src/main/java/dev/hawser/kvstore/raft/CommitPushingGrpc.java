@@ -45,8 +45,10 @@ public final class CommitPushingGrpc implements RpcType {
 
         Factory(Parameters parameters) {
             super(parameters);
-            HeartbeatRounds r = parameters == null ? null : parameters.get(HEARTBEAT_ROUNDS, HeartbeatRounds.class);
-            this.rounds = r != null ? r : new HeartbeatRounds();
+            this.rounds = parameters == null ? null : parameters.get(HEARTBEAT_ROUNDS, HeartbeatRounds.class);
+            if (rounds == null) {
+                throw new IllegalStateException(HEARTBEAT_ROUNDS + " missing from the transport parameters (see RaftNode)");
+            }
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.hawser.kvstore.raft;
 
 import dev.hawser.kvstore.alarm.Alarms;
 import dev.hawser.kvstore.auth.AuthStore;
+import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.auth.TokenProvider;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
@@ -62,6 +63,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     private final Lessor lessor;
     private final Alarms alarms = new Alarms();
     private final AuthStore auth = new AuthStore();
+    private final Authorizer authorizer;
     private final TokenProvider tokens;
     private final WatchHub watchHub;
     private final long electionTimeoutNanos;
@@ -81,7 +83,8 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
         this.tokens = tokens;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs);
         auth.onCredentialsRevoked(tokens::invalidate);
-        this.applier = new Applier(new Txns(lessor), lessor, alarms, auth, tokens);
+        this.authorizer = new Authorizer(auth, lessor::keys);
+        this.applier = new Applier(new Txns(lessor), lessor, alarms, auth, authorizer, tokens);
         this.watchHub = new WatchHub(this);
     }
 
@@ -131,6 +134,11 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
 
     public AuthStore auth() {
         return auth;
+    }
+
+    /** The permission rules, over this member's auth state and lease attachments; the API layer uses it too. */
+    public Authorizer authorizer() {
+        return authorizer;
     }
 
     public TokenProvider tokens() {
@@ -226,9 +234,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
             if (q.getQueryCase() == LeaderQuery.QueryCase.READ_INDEX) {
                 return readIndexer.get().handle((index, err) -> {
                     if (err != null) {
-                        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                                ? err.getCause() : err;
-                        out.setError(Applier.error(t instanceof EtcdException e ? e.error() : EtcdError.LEADER_CHANGED));
+                        out.setError(Applier.error(RaftNode.translate(err).error()));
                     } else {
                         out.setReadIndex(index);
                     }

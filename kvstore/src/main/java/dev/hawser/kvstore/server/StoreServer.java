@@ -115,7 +115,7 @@ public final class StoreServer implements AutoCloseable {
         Headers headers = new Headers(clusterId, memberId, raft);
         Limits limits = new Limits(cfg.maxRequestBytes(), cfg.maxTxnOps());
         HealthStatusManager health = new HealthStatusManager();
-        Authorizer authorizer = new Authorizer(sm.auth(), lessor::keys);
+        Authorizer authorizer = sm.authorizer();
 
         List<URI> client = cfg.listenClientUrls();
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(client.get(0).getHost(), client.get(0).getPort()));

@@ -50,7 +50,8 @@ class ApplierTest {
                 events.stream().map(e -> e.getKv().getKey().toStringUtf8()).toList())));
         lessor.restore(store.backend(), store.kv());
         alarms.restore(store.backend());
-        applier = new Applier(new Txns(lessor), lessor, alarms, new dev.hawser.kvstore.auth.AuthStore(),
+        dev.hawser.kvstore.auth.AuthStore auth = new dev.hawser.kvstore.auth.AuthStore();
+        applier = new Applier(new Txns(lessor), lessor, alarms, auth, new dev.hawser.kvstore.auth.Authorizer(auth, lessor::keys),
                 new dev.hawser.kvstore.auth.SimpleTokens(300, System::nanoTime, System::currentTimeMillis));
     }
 
