@@ -97,8 +97,10 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--watch-puts", defaultValue = "2000", description = "Puts of the fan-out workload (default: ${DEFAULT-VALUE}).")
     long watchPuts;
 
-    @Option(names = "--warmup-total", defaultValue = "3000", description = "Unreported warm-up puts per cluster (default: ${DEFAULT-VALUE}).")
-    long warmupTotal;
+    @Option(names = "--warmup-seconds", defaultValue = "90", description = {
+            "Before measuring, cycle through the workloads at a quarter of their size for this long, unreported,",
+            "on both clusters, so the JVM's compilers are done with the hot paths (default: ${DEFAULT-VALUE}; 0 = none)."})
+    long warmupSeconds;
 
     @Option(names = "--max-seconds", defaultValue = "45",
             description = "Cap on each workload's load phase, so a slow server cannot stall the run (default: ${DEFAULT-VALUE}).")
@@ -215,7 +217,7 @@ final class CompareCommand implements Callable<Integer> {
         v.atLeast("--range-total", rangeTotal, 1);
         v.atLeast("--watchers", watchers, 10);
         v.atLeast("--watch-puts", watchPuts, 1);
-        v.atLeast("--warmup-total", warmupTotal, 0);
+        v.atLeast("--warmup-seconds", warmupSeconds, 0);
         v.atLeast("--max-seconds", maxSeconds, 1);
         if (workloads != null) {
             for (String w : workloads) {
@@ -237,7 +239,8 @@ final class CompareCommand implements Callable<Integer> {
         p.put("rangeTotal", rangeTotal);
         p.put("watchers", watchers);
         p.put("watchPuts", watchPuts);
-        p.put("warmupTotal", warmupTotal);
+        p.put("warmupSeconds", warmupSeconds);
+        p.put("warmupScale", WARMUP_SCALE);
         p.put("maxSeconds", maxSeconds);
         p.put("keySize", 8);
         p.put("valSize", 256);
@@ -247,30 +250,37 @@ final class CompareCommand implements Callable<Integer> {
         return p;
     }
 
-    /** One workload of a side: runs it, records its details, returns the table's number. */
+    /** One workload of a side: runs it at {@code scale} times its size, records its details, returns the table's number. */
     @FunctionalInterface
     private interface Step {
-        double run(List<String> endpoints, Map<String, Object> details) throws Exception;
+        double run(List<String> endpoints, Map<String, Object> details, double scale) throws Exception;
+    }
+
+    /** Warm-up runs are this fraction of the measured ones, so that each workload comes round several times. */
+    private static final double WARMUP_SCALE = 0.25;
+
+    private static long scaled(long total, double scale) {
+        return Math.max(1, Math.round(total * scale));
     }
 
     private Map<String, Double> runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
                                         Map<String, Object> details, PrintWriter out) throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
         Map<String, Step> steps = new LinkedHashMap<>();
-        steps.put("put-100", (eps, d) -> record(out, side, d, "put-100", put(eps, side + " put-100", 10, 100, putTotal))
+        steps.put("put-100", (eps, d, k) -> record(out, side, d, "put-100", put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))
                 .requestsPerSec());
-        steps.put("put-1000", (eps, d) -> record(out, side, d, "put-1000",
-                put(eps, side + " put-1000", 100, 1000, putTotal)).requestsPerSec());
-        steps.put("put-1-p50", (eps, d) -> record(out, side, d, "put-1", put(eps, side + " put-1", 1, 1, latencyTotal))
+        steps.put("put-1000", (eps, d, k) -> record(out, side, d, "put-1000",
+                put(eps, side + " put-1000", 100, 1000, scaled(putTotal, k))).requestsPerSec());
+        steps.put("put-1-p50", (eps, d, k) -> record(out, side, d, "put-1", put(eps, side + " put-1", 1, 1, scaled(latencyTotal, k)))
                 .latency().at(50));
-        steps.put("range-l", (eps, d) -> {
+        steps.put("range-l", (eps, d, k) -> {
             seedRangeKey(eps);
-            return record(out, side, d, "range-l", range(eps, side + " range-l", "l")).requestsPerSec();
+            return record(out, side, d, "range-l", range(eps, side + " range-l", "l", k)).requestsPerSec();
         });
-        steps.put("range-s", (eps, d) -> record(out, side, d, "range-s", range(eps, side + " range-s", "s"))
+        steps.put("range-s", (eps, d, k) -> record(out, side, d, "range-s", range(eps, side + " range-s", "s", k))
                 .requestsPerSec());
-        steps.put("watch", (eps, d) -> {
-            WatchBench.Outcome w = watch(eps, side + " watch");
+        steps.put("watch", (eps, d, k) -> {
+            WatchBench.Outcome w = watch(eps, side + " watch", k);
             Map<String, Object> wd = new LinkedHashMap<>();
             wd.put("eventsExpected", w.expected());
             wd.put("eventsReceived", w.received());
@@ -292,18 +302,13 @@ final class CompareCommand implements Callable<Integer> {
             details.put("readySeconds", (System.nanoTime() - t0) / 1e9);
             details.put("pids", cluster.pids());
             List<String> eps = cluster.endpoints();
-            if (warmupTotal > 0) {
-                log(out, side, "warm-up: " + warmupTotal + " puts, 100 clients");
-                put(eps, side + " warm-up", 10, 100, warmupTotal);
-            }
+            steps.keySet().removeIf(id -> workloads != null && !workloads.contains(id));
+            warmUp(side, cluster, eps, steps, details, out);
             for (Map.Entry<String, Step> step : steps.entrySet()) {
-                if (workloads != null && !workloads.contains(step.getKey())) {
-                    continue;
-                }
                 try {
                     // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
                     cluster.awaitReady(Duration.ofSeconds(30));
-                    m.put(step.getKey(), step.getValue().run(eps, details));
+                    m.put(step.getKey(), step.getValue().run(eps, details, 1.0));
                 } catch (BenchException e) {
                     details.put(step.getKey() + "-failure", e.getMessage());
                     log(out, side, step.getKey() + " FAILED: " + e.getMessage());
@@ -312,6 +317,40 @@ final class CompareCommand implements Callable<Integer> {
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
         return m;
+    }
+
+    /**
+     * Runs the workloads round and round, smaller and unreported, for {@code --warmup-seconds}. A JVM server
+     * interprets and then compiles its hot paths during its first minutes of load; on two cores shared by three
+     * members and the client that takes long enough to dominate short runs. Both clusters get the same warm-up,
+     * so the table compares warm servers, as a long-running cluster is.
+     */
+    private void warmUp(String side, LocalCluster cluster, List<String> eps, Map<String, Step> steps,
+                        Map<String, Object> details, PrintWriter out) throws Exception {
+        if (warmupSeconds == 0) {
+            return;
+        }
+        log(out, side, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
+                + warmupSeconds + " s (not reported)");
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        int runs = 0;
+        while (System.nanoTime() < end) {
+            for (Step step : steps.values()) {
+                if (System.nanoTime() >= end) {
+                    break;
+                }
+                try {
+                    cluster.awaitReady(Duration.ofSeconds(30));
+                    step.run(eps, new LinkedHashMap<>(), WARMUP_SCALE);
+                    runs++;
+                } catch (BenchException e) {
+                    log(out, side + " warm-up", e.getMessage());
+                }
+            }
+        }
+        details.put("warmupRuns", runs);
+        details.put("warmupSecondsTaken", (System.nanoTime() - start) / 1e9);
     }
 
     private static RunResult record(PrintWriter out, String side, Map<String, Object> details, String id, RunResult r) {
@@ -336,11 +375,11 @@ final class CompareCommand implements Callable<Integer> {
         return measure(c, eps, name, conns, clients, total);
     }
 
-    private RunResult range(List<String> eps, String name, String consistency) throws Exception {
+    private RunResult range(List<String> eps, String name, String consistency, double scale) throws Exception {
         RangeCommand c = new RangeCommand();
         c.key = RANGE_KEY;
         c.consistency = consistency;
-        return measure(c, eps, name, 10, 100, rangeTotal);
+        return measure(c, eps, name, 10, 100, scaled(rangeTotal, scale));
     }
 
     private RunResult measure(LoadCommand c, List<String> eps, String name, int conns, int clients, long total)
@@ -354,7 +393,7 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    private WatchBench.Outcome watch(List<String> eps, String name) throws Exception {
+    private WatchBench.Outcome watch(List<String> eps, String name, double scale) throws Exception {
         WatchCommand c = new WatchCommand();
         c.connection = new ConnectionOptions().with(eps, 10, false);
         c.output = OutputOptions.none();
@@ -362,7 +401,7 @@ final class CompareCommand implements Callable<Integer> {
         c.watchers = watchers;
         c.streams = 10;
         c.watchedKeyTotal = 1;
-        c.putTotal = watchPuts;
+        c.putTotal = scaled(watchPuts, scale);
         c.putRate = 0.0;
         c.putClients = 10;
         c.keySize = 32;

@@ -6,8 +6,12 @@ import dev.hawser.kvstore.raft.RaftNode;
 import dev.hawser.kvstore.watch.WatchHub;
 import dev.hawser.proto.etcdserverpb.WatchGrpc;
 import dev.hawser.proto.etcdserverpb.WatchRequest;
-import dev.hawser.proto.etcdserverpb.WatchResponse;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 import java.util.Set;
@@ -20,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * etcd's Watch service: one {@link WatchSession} per client stream, all fed by the
  * member's {@link WatchHub}. Followers serve watches too, from their own applied log.
  */
-public final class WatchService extends WatchGrpc.WatchImplBase {
+public final class WatchService implements BindableService {
     private final RaftNode raft;
     private final Headers headers;
     private final Executor executor;
@@ -60,9 +64,22 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
         }
     }
 
+    /**
+     * etcd's Watch method, whose responses leave already encoded (see {@link WatchMessage}): same name, same
+     * request type, same bytes on the wire as the generated binding.
+     */
     @Override
-    public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> out) {
-        ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
+    public ServerServiceDefinition bindService() {
+        MethodDescriptor<WatchRequest, WatchMessage> method = WatchGrpc.getWatchMethod()
+                .toBuilder(ProtoUtils.marshaller(WatchRequest.getDefaultInstance()), WatchMessage.MARSHALLER)
+                .build();
+        return ServerServiceDefinition.builder(WatchGrpc.SERVICE_NAME)
+                .addMethod(method, ServerCalls.asyncBidiStreamingCall(this::watch))
+                .build();
+    }
+
+    private StreamObserver<WatchRequest> watch(StreamObserver<WatchMessage> out) {
+        ServerCallStreamObserver<WatchMessage> call = (ServerCallStreamObserver<WatchMessage>) out;
         if (RequestMetadata.requiresLeader() && !raft.hasLeader()) {
             out.onError(GrpcErrors.of(EtcdError.NO_LEADER));
             return new StreamObserver<>() {

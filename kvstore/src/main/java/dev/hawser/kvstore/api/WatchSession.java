@@ -45,7 +45,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private record Pending(WatchResponse control, Watcher watcher, long revision, List<Event> events) {
     }
 
-    private final ServerCallStreamObserver<WatchResponse> out;
+    private final ServerCallStreamObserver<WatchMessage> out;
     private final WatchHub hub;
     private final KvSource store;
     private final Headers headers;
@@ -61,10 +61,19 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Object sendLock = new Object();
     private volatile boolean closed;
+    /**
+     * The last revision's encoded header and events, kept while the next watchers in the queue get the same
+     * events (the hub hands every watcher that wants all of a revision the same list). Guarded by sendLock.
+     */
+    private List<Event> encodedFor;
+    private long encodedRevision;
+    private boolean encodedWithPrevKv;
+    private List<Event> encodedEvents;
+    private ByteString encoded;
     /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
     private long nextId;
 
-    WatchSession(ServerCallStreamObserver<WatchResponse> out, WatchHub hub, KvSource store, Headers headers,
+    WatchSession(ServerCallStreamObserver<WatchMessage> out, WatchHub hub, KvSource store, Headers headers,
                  Executor executor, WatchLimits settings, Consumer<WatchSession> onClose, boolean requiresLeader,
                  Permission permission) {
         this.requiresLeader = requiresLeader;
@@ -258,22 +267,33 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
 
     private void send(Pending p) {
         if (p.control() != null) {
-            out.onNext(p.control());
+            out.onNext(WatchMessage.of(p.control()));
             return;
         }
         Watcher w = p.watcher();
         if (w.isCancelled()) {
             return;
         }
-        List<Event> events = w.prevKv() ? withPrevKv(p.events()) : p.events();
-        WatchResponse whole = WatchResponse.newBuilder().setHeader(headers.of(p.revision()))
-                .setWatchId(w.id()).addAllEvents(events).build();
+        ByteString body = encode(p.revision(), p.events(), w.prevKv());
         w.markSent();
-        if (!fragmenting.contains(w.id()) || whole.getSerializedSize() <= settings.maxRequestBytes() || events.size() < 2) {
-            out.onNext(whole);
+        if (body.size() > settings.maxRequestBytes() && encodedEvents.size() > 1 && fragmenting.contains(w.id())) {
+            sendFragments(w, p.revision(), encodedEvents);
             return;
         }
-        sendFragments(w, p.revision(), events);
+        out.onNext(WatchMessage.forWatcher(w.id(), body));
+    }
+
+    /** Header and events of one revision, encoded once for all the watchers in a row that get them. */
+    private ByteString encode(long revision, List<Event> events, boolean prevKv) {
+        if (events != encodedFor || revision != encodedRevision || prevKv != encodedWithPrevKv) {
+            encodedEvents = prevKv ? withPrevKv(events) : events;
+            encoded = WatchMessage.sharedBody(WatchResponse.newBuilder().setHeader(headers.of(revision))
+                    .addAllEvents(encodedEvents).build());
+            encodedFor = events;
+            encodedRevision = revision;
+            encodedWithPrevKv = prevKv;
+        }
+        return encoded;
     }
 
     /** etcd's fragment option: split a too-large response, never an event, marking all but the last piece. */
@@ -284,14 +304,14 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             Event e = events.get(i);
             int es = e.getSerializedSize() + 8;
             if (!piece.isEmpty() && size + es > settings.maxRequestBytes()) {
-                out.onNext(fragment(w, revision, piece, true));
+                out.onNext(WatchMessage.of(fragment(w, revision, piece, true)));
                 piece = new ArrayList<>();
                 size = 0;
             }
             piece.add(e);
             size += es;
         }
-        out.onNext(fragment(w, revision, piece, false));
+        out.onNext(WatchMessage.of(fragment(w, revision, piece, false)));
     }
 
     private WatchResponse fragment(Watcher w, long revision, List<Event> events, boolean more) {
@@ -370,6 +390,11 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         watchers.clear();
         queue.clear();
+        synchronized (sendLock) {
+            encodedFor = null;
+            encodedEvents = null;
+            encoded = null;
+        }
         onClose.accept(this);
     }
 }

@@ -175,17 +175,22 @@ public final class WatchHub implements CommitListener, AutoCloseable {
         }
     }
 
+    /**
+     * The events {@code w} wants. When it wants them all it gets the revision's own list, shared with every other
+     * such watcher, so that a stream can encode them once for all of them (see WatchSession).
+     */
     private static List<Event> select(Watcher w, List<Event> events) {
         List<Event> mine = null;
-        for (Event e : events) {
-            if (w.wants(e)) {
-                if (mine == null) {
-                    mine = new ArrayList<>(events.size());
-                }
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            boolean wanted = w.wants(e);
+            if (mine == null && !wanted) {
+                mine = new ArrayList<>(events.subList(0, i));
+            } else if (mine != null && wanted) {
                 mine.add(e);
             }
         }
-        return mine == null ? List.of() : mine;
+        return mine == null ? events : mine;
     }
 
     private void scheduleCatchUp(long delayMs) {

@@ -93,6 +93,126 @@ class WatchFanOutIT {
     assertFalse(node.exitedUnexpectedly(), "the member survived");
   }
 
+  /**
+   * Watchers on one stream share one encoding of a revision's events only when they want exactly the same
+   * thing: a filter, a narrower range or prev_kv must still give each its own events, and a revision too large
+   * for one message is still fragmented for the watcher that asked for it.
+   */
+  @Test
+  void watchersSharingAStreamEachGetTheirOwnEventsPrevKvAndFragments() throws Exception {
+    BlockingQueue<WatchResponse> inbox = new LinkedBlockingQueue<>();
+    StreamObserver<WatchRequest> requests = WatchGrpc.newStub(cluster.channel(node)).watch(new StreamObserver<>() {
+      @Override
+      public void onNext(WatchResponse r) {
+        inbox.add(r);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
+    String small = "/mix/small/";
+    String big = "/mix/big/";
+    requests.onNext(create(WatchStream.prefixWatch(small, 0).setWatchId(10)));
+    requests.onNext(create(WatchStream.prefixWatch(small, 0).setWatchId(11).setPrevKv(true)));
+    requests.onNext(create(WatchStream.prefixWatch(small, 0).setWatchId(12)
+        .addFilters(dev.hawser.proto.etcdserverpb.WatchCreateRequest.FilterType.NOPUT)));
+    requests.onNext(create(dev.hawser.proto.etcdserverpb.WatchCreateRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(small + "b")).setWatchId(13)));
+    requests.onNext(create(WatchStream.prefixWatch(big, 0).setWatchId(14).setPrevKv(true).setFragment(true)));
+    for (int i = 0; i < 5; i++) {
+      WatchResponse created = inbox.poll(30, TimeUnit.SECONDS);
+      assertTrue(created != null && created.getCreated() && !created.getCanceled(), "created: " + created);
+    }
+
+    KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(cluster.channel(node));
+    kv.put(put(small + "a", ByteString.copyFromUtf8("1")));
+    kv.put(put(small + "b", ByteString.copyFromUtf8("1")));
+    kv.txn(dev.hawser.proto.etcdserverpb.TxnRequest.newBuilder()
+        .addSuccess(op(put(small + "a", ByteString.copyFromUtf8("2"))))
+        .addSuccess(dev.hawser.proto.etcdserverpb.RequestOp.newBuilder().setRequestDeleteRange(
+            dev.hawser.proto.etcdserverpb.DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(small + "b"))))
+        .addSuccess(op(put(small + "c", ByteString.copyFromUtf8("1"))))
+        .build());
+    // Two values that fit in a request together, but not in one response once each carries its previous version.
+    int size = 700 * 1024;
+    kv.put(put(big + "x", filled(size, 'x')));
+    kv.put(put(big + "y", filled(size, 'y')));
+    kv.txn(dev.hawser.proto.etcdserverpb.TxnRequest.newBuilder()
+        .addSuccess(op(put(big + "x", filled(size, 'X'))))
+        .addSuccess(op(put(big + "y", filled(size, 'Y'))))
+        .build());
+
+    Map<Long, List<WatchResponse>> byWatcher = new ConcurrentHashMap<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int expected = 3 + 3 + 1 + 2 + 4; // responses of watchers 10, 11, 12, 13 and 14 (two of 14's are fragments)
+    for (int got = 0; got < expected && System.nanoTime() < deadline; ) {
+      WatchResponse r = inbox.poll(1, TimeUnit.SECONDS);
+      if (r != null) {
+        byWatcher.computeIfAbsent(r.getWatchId(), id -> new ArrayList<>()).add(r);
+        got++;
+      }
+    }
+    assertEquals(List.of("PUT a=1", "PUT b=1", "PUT a=2 DELETE b PUT c=1"), describe(byWatcher.get(10L), small, false));
+    assertEquals(List.of("PUT a=1 prev-", "PUT b=1 prev-", "PUT a=2 prev=1 DELETE b prev=1 PUT c=1 prev-"),
+        describe(byWatcher.get(11L), small, true));
+    assertEquals(List.of("DELETE b"), describe(byWatcher.get(12L), small, false));
+    assertEquals(List.of("PUT b=1", "DELETE b"), describe(byWatcher.get(13L), small, false));
+
+    List<WatchResponse> fragmented = byWatcher.get(14L);
+    assertEquals(4, fragmented.size(), "x, y, then the txn in two fragments");
+    assertEquals(List.of(false, false, true, false), fragmented.stream().map(WatchResponse::getFragment).toList());
+    WatchResponse first = fragmented.get(2);
+    WatchResponse last = fragmented.get(3);
+    assertEquals(first.getHeader().getRevision(), last.getHeader().getRevision());
+    assertEquals(filled(size, 'X'), first.getEvents(0).getKv().getValue());
+    assertEquals(filled(size, 'x'), first.getEvents(0).getPrevKv().getValue());
+    assertEquals(filled(size, 'Y'), last.getEvents(0).getKv().getValue());
+    assertEquals(filled(size, 'y'), last.getEvents(0).getPrevKv().getValue());
+    requests.onCompleted();
+  }
+
+  private static WatchRequest create(dev.hawser.proto.etcdserverpb.WatchCreateRequest.Builder c) {
+    return WatchRequest.newBuilder().setCreateRequest(c).build();
+  }
+
+  private static PutRequest put(String key, ByteString value) {
+    return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(value).build();
+  }
+
+  private static dev.hawser.proto.etcdserverpb.RequestOp op(PutRequest p) {
+    return dev.hawser.proto.etcdserverpb.RequestOp.newBuilder().setRequestPut(p).build();
+  }
+
+  private static ByteString filled(int size, char c) {
+    byte[] b = new byte[size];
+    java.util.Arrays.fill(b, (byte) c);
+    return ByteString.copyFrom(b);
+  }
+
+  /** "PUT a=1 prev=0 DELETE b" per response: key relative to the prefix, value, and prev_kv when asked for. */
+  private static List<String> describe(List<WatchResponse> responses, String prefix, boolean withPrev) {
+    assertTrue(responses != null, "no responses");
+    List<String> out = new ArrayList<>();
+    for (WatchResponse r : responses) {
+      List<String> parts = new ArrayList<>();
+      for (Event e : r.getEventsList()) {
+        String key = e.getKv().getKey().toStringUtf8().substring(prefix.length());
+        String d = e.getType() + " " + key + (e.getType() == Event.EventType.PUT ? "=" + e.getKv().getValue().toStringUtf8() : "");
+        if (withPrev) {
+          d += e.hasPrevKv() ? " prev=" + e.getPrevKv().getValue().toStringUtf8() : " prev-";
+        }
+        parts.add(d);
+      }
+      out.add(String.join(" ", parts));
+    }
+    return out;
+  }
+
   @Test
   void slowWatcherDoesNotStallOthersOrGrowTheHeapAndLaterGetsEverythingInOrder() throws Exception {
     String prefix = "/slow/";

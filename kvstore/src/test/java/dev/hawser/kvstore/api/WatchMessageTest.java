@@ -1,0 +1,69 @@
+package dev.hawser.kvstore.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import dev.hawser.proto.etcdserverpb.ResponseHeader;
+import dev.hawser.proto.etcdserverpb.WatchResponse;
+import dev.hawser.proto.mvccpb.Event;
+import dev.hawser.proto.mvccpb.KeyValue;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class WatchMessageTest {
+
+    private static WatchResponse shared(long revision, int events) {
+        WatchResponse.Builder b = WatchResponse.newBuilder()
+                .setHeader(ResponseHeader.newBuilder().setClusterId(7).setMemberId(9).setRevision(revision).setRaftTerm(3));
+        for (int i = 0; i < events; i++) {
+            b.addEvents(Event.newBuilder().setType(i % 2 == 0 ? Event.EventType.PUT : Event.EventType.DELETE)
+                    .setKv(KeyValue.newBuilder().setKey(ByteString.copyFromUtf8("k" + i)).setValue(ByteString.copyFromUtf8("v" + i))
+                            .setModRevision(revision).setCreateRevision(1).setVersion(i + 1)));
+        }
+        return b.build();
+    }
+
+    /** Each watcher's copy decodes as the response the generated code would have built for that watcher. */
+    @Property(tries = 200)
+    void aWatchersCopyDecodesAsItsOwnResponse(@ForAll long watchId, @ForAll @IntRange(min = 0, max = 5) int events,
+                                              @ForAll @IntRange(min = 1, max = 1_000_000) int revision) throws Exception {
+        WatchResponse body = shared(revision, events);
+        WatchMessage m = WatchMessage.forWatcher(watchId, WatchMessage.sharedBody(body));
+        WatchResponse expected = body.toBuilder().setWatchId(watchId).build();
+        assertEquals(expected, m.decode());
+        assertEquals(expected, WatchResponse.parseFrom(drained(m)));
+        assertEquals(m.serializedSize(), drained(m).length);
+    }
+
+    @Test
+    void aWholeResponseTravelsUnchanged() throws Exception {
+        WatchResponse r = shared(5, 0).toBuilder().setWatchId(-1).setCreated(true).setCanceled(true)
+                .setCancelReason("mvcc: watcher range is empty").build();
+        WatchMessage m = WatchMessage.of(r);
+        assertArrayEquals(r.toByteArray(), drained(m));
+        assertEquals(r, m.decode());
+    }
+
+    /** gRPC drains the stream when it can; a reader that reads byte by byte must see the same bytes. */
+    @Test
+    void readingAndDrainingGiveTheSameBytes() throws Exception {
+        WatchMessage m = WatchMessage.forWatcher(42, WatchMessage.sharedBody(shared(11, 3)));
+        InputStream in = WatchMessage.MARSHALLER.stream(m);
+        assertEquals(m.serializedSize(), in.available());
+        assertArrayEquals(drained(m), in.readAllBytes());
+        assertEquals(0, in.available());
+    }
+
+    private static byte[] drained(WatchMessage m) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        InputStream in = WatchMessage.MARSHALLER.stream(m);
+        int n = ((io.grpc.Drainable) in).drainTo(out);
+        assertEquals(out.size(), n);
+        return out.toByteArray();
+    }
+}
