@@ -97,7 +97,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--watch-puts", defaultValue = "2000", description = "Puts of the fan-out workload (default: ${DEFAULT-VALUE}).")
     long watchPuts;
 
-    @Option(names = "--warmup-seconds", defaultValue = "90", description = {
+    @Option(names = "--warmup-seconds", defaultValue = "150", description = {
             "Before measuring, cycle through the workloads at a quarter of their size for this long, unreported,",
             "on both clusters, so the JVM's compilers are done with the hot paths (default: ${DEFAULT-VALUE}; 0 = none)."})
     long warmupSeconds;
@@ -334,7 +334,8 @@ final class CompareCommand implements Callable<Integer> {
                 + warmupSeconds + " s (not reported)");
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-        int runs = 0;
+        // Kept in the JSON: the first round shows the cold figures, the later ones how far from steady the cluster was.
+        List<Map<String, Object>> runs = new ArrayList<>();
         while (System.nanoTime() < end) {
             for (Step step : steps.values()) {
                 if (System.nanoTime() >= end) {
@@ -342,8 +343,9 @@ final class CompareCommand implements Callable<Integer> {
                 }
                 try {
                     cluster.awaitReady(Duration.ofSeconds(30));
-                    step.run(eps, new LinkedHashMap<>(), WARMUP_SCALE);
-                    runs++;
+                    Map<String, Object> run = new LinkedHashMap<>();
+                    step.run(eps, run, WARMUP_SCALE);
+                    runs.add(run);
                 } catch (BenchException e) {
                     log(out, side + " warm-up", e.getMessage());
                 }
