@@ -22,6 +22,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
@@ -338,11 +339,17 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** Submits a write entry: to this member's server while it leads, else through the forwarding client. */
+    /**
+     * Submits a write entry: to this member's server while it leads, else through the forwarding client. A
+     * leader that has not yet applied its first entry of the term refuses writes (Ratis' LeaderNotReady); etcd's
+     * leader takes them at once, so such a write goes through the forwarding client, which waits and retries,
+     * rather than failing back to the caller. Nothing was appended, so nothing applies twice.
+     */
     private CompletableFuture<RaftClientReply> submit(Message msg) {
         if (isLeader()) {
             return submitLocal(msg, RaftClientRequest.writeRequestType()).thenCompose(r ->
-                    r.getNotLeaderException() != null ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
+                    r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException
+                            ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
         }
         return forwarder.async().send(msg);
     }

@@ -48,8 +48,10 @@ class HostileGrpcIT {
   static void start() throws Exception {
     cluster = StoreCluster.of("HostileGrpcIT", 1).start().awaitHealthy(Duration.ofSeconds(90));
     channel = cluster.channel(cluster.node(0));
-    sentinelRevision = kv().put(PutRequest.newBuilder().setKey(bytes("/sentinel")).setValue(bytes("v")).build())
-        .getHeader().getRevision();
+    // Retried as clients retry "leader changed" right after an election; a repeated put would change the
+    // revision read back, so the revision kept is the one the store holds afterwards.
+    new StoreKv(cluster).put(cluster.node(0), "/sentinel", "v");
+    sentinelRevision = kv().range(RangeRequest.newBuilder().setKey(bytes("/sentinel")).build()).getKvs(0).getModRevision();
   }
 
   @AfterContainer
