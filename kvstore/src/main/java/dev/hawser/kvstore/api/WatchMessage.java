@@ -48,11 +48,6 @@ final class WatchMessage {
         return (withId ? CodedOutputStream.computeInt64Size(WatchResponse.WATCH_ID_FIELD_NUMBER, watchId) : 0) + body.size();
     }
 
-    /** The message as etcd's type, for tests and logs. */
-    WatchResponse decode() throws com.google.protobuf.InvalidProtocolBufferException {
-        return WatchResponse.parseFrom(toByteString());
-    }
-
     private ByteString toByteString() {
         ByteString.Output out = ByteString.newOutput(serializedSize());
         try {

@@ -41,6 +41,16 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     static final String ERR_EMPTY_RANGE = "mvcc: watcher range is empty";
     static final String ERR_DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
 
+    /**
+     * A revision's header and events in wire form, for the hub's {@code source} list: {@code events} is what was
+     * encoded ({@code source} with prev_kv filled in when asked for).
+     */
+    private record Encoded(List<Event> source, long revision, boolean prevKv, List<Event> events, ByteString bytes) {
+        boolean encodes(List<Event> source, long revision, boolean prevKv) {
+            return this.source == source && this.revision == revision && this.prevKv == prevKv;
+        }
+    }
+
     /** A response waiting for the stream: either built already, or a watcher's events. */
     private record Pending(WatchResponse control, Watcher watcher, long revision, List<Event> events) {
     }
@@ -65,11 +75,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
      * The last revision's encoded header and events, kept while the next watchers in the queue get the same
      * events (the hub hands every watcher that wants all of a revision the same list). Guarded by sendLock.
      */
-    private List<Event> encodedFor;
-    private long encodedRevision;
-    private boolean encodedWithPrevKv;
-    private List<Event> encodedEvents;
-    private ByteString encoded;
+    private Encoded lastEncoded;
     /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
     private long nextId;
 
@@ -274,26 +280,26 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (w.isCancelled()) {
             return;
         }
-        ByteString body = encode(p.revision(), p.events(), w.prevKv());
+        Encoded e = encode(p.revision(), p.events(), w.prevKv());
         w.markSent();
-        if (body.size() > settings.maxRequestBytes() && encodedEvents.size() > 1 && fragmenting.contains(w.id())) {
-            sendFragments(w, p.revision(), encodedEvents);
+        if (e.bytes().size() > settings.maxRequestBytes() && e.events().size() > 1 && fragmenting.contains(w.id())) {
+            sendFragments(w, p.revision(), e.events());
             return;
         }
-        out.onNext(WatchMessage.forWatcher(w.id(), body));
+        out.onNext(WatchMessage.forWatcher(w.id(), e.bytes()));
     }
 
     /** Header and events of one revision, encoded once for all the watchers in a row that get them. */
-    private ByteString encode(long revision, List<Event> events, boolean prevKv) {
-        if (events != encodedFor || revision != encodedRevision || prevKv != encodedWithPrevKv) {
-            encodedEvents = prevKv ? withPrevKv(events) : events;
-            encoded = WatchMessage.sharedBody(WatchResponse.newBuilder().setHeader(headers.of(revision))
-                    .addAllEvents(encodedEvents).build());
-            encodedFor = events;
-            encodedRevision = revision;
-            encodedWithPrevKv = prevKv;
+    private Encoded encode(long revision, List<Event> source, boolean prevKv) {
+        Encoded last = lastEncoded;
+        if (last != null && last.encodes(source, revision, prevKv)) {
+            return last;
         }
-        return encoded;
+        List<Event> events = prevKv ? withPrevKv(source) : source;
+        ByteString bytes = WatchMessage.sharedBody(WatchResponse.newBuilder().setHeader(headers.of(revision))
+                .addAllEvents(events).build());
+        lastEncoded = new Encoded(source, revision, prevKv, events, bytes);
+        return lastEncoded;
     }
 
     /** etcd's fragment option: split a too-large response, never an event, marking all but the last piece. */
@@ -391,9 +397,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         watchers.clear();
         queue.clear();
         synchronized (sendLock) {
-            encodedFor = null;
-            encodedEvents = null;
-            encoded = null;
+            lastEncoded = null;
         }
         onClose.accept(this);
     }
