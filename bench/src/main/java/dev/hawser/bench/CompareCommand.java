@@ -285,12 +285,14 @@ final class CompareCommand implements Callable<Integer> {
             wd.put("eventsExpected", w.expected());
             wd.put("eventsReceived", w.received());
             wd.put("eventsPerSec", w.eventsPerSec());
+            wd.put("eventsPerResponse", w.eventsPerResponse());
             wd.put("create", w.create());
             wd.put("puts", w.puts());
             wd.put("events", w.events());
             d.put("watch", wd);
-            log(out, side, String.format(Locale.ROOT, "%s: %d/%d events, %.0f events/s, event p99 %.1f ms",
-                    w.events().name(), w.received(), w.expected(), w.eventsPerSec(), w.events().latency().at(99)));
+            log(out, side, String.format(Locale.ROOT, "%s: %d/%d events, %.0f events/s, %.1f events per response, "
+                    + "event p99 %.1f ms", w.events().name(), w.received(), w.expected(), w.eventsPerSec(),
+                    w.eventsPerResponse(), w.events().latency().at(99)));
             if (w.received() < w.expected()) {
                 throw new BenchException("only " + w.received() + " of " + w.expected() + " events arrived");
             }

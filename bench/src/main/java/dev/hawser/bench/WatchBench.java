@@ -131,7 +131,11 @@ abstract class WatchBench implements Callable<Integer> {
 
     /** What one watch run measured. */
     record Outcome(RunResult create, RunResult puts, RunResult events, long expected, long received,
-                   double eventsPerSec, long canceled) {
+                   double eventsPerSec, long canceled, long responses) {
+        /** How many events a server packs into one response: 1 when it sends each revision as it commits. */
+        double eventsPerResponse() {
+            return responses == 0 ? 0 : (double) received / responses;
+        }
     }
 
     @Override
@@ -147,8 +151,8 @@ abstract class WatchBench implements Callable<Integer> {
         Report.print(o.puts(), out);
         Report.print(o.events(), out);
         out.println();
-        out.printf(Locale.ROOT, "Events: %d of %d delivered, %.1f events/sec%s%n", o.received(), o.expected(),
-                o.eventsPerSec(), o.canceled() > 0 ? ", " + o.canceled() + " watchers canceled by the server" : "");
+        out.printf(Locale.ROOT, "Events: %d of %d delivered, %.1f events/sec, %.1f events per response%s%n",
+                o.received(), o.expected(), o.eventsPerSec(), o.eventsPerResponse(), o.canceled() > 0 ? ", " + o.canceled() + " watchers canceled by the server" : "");
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("conns", connection.conns);
         params.put("watchers", watchers());
@@ -164,6 +168,7 @@ abstract class WatchBench implements Callable<Integer> {
         extra.put("eventsExpected", o.expected());
         extra.put("eventsReceived", o.received());
         extra.put("eventsPerSec", o.eventsPerSec());
+        extra.put("eventResponses", o.responses());
         extra.put("watchersCanceled", o.canceled());
         String name = spec.name();
         new Results("hawser bench", name, List.copyOf(spec.commandLine().getParseResult().originalArgs()),
@@ -200,6 +205,7 @@ abstract class WatchBench implements Callable<Integer> {
         LatencyRecorder createLatency = new LatencyRecorder(System.nanoTime());
         LatencyRecorder eventLatency = new LatencyRecorder(System.nanoTime());
         LongAdder received = new LongAdder();
+        LongAdder responses = new LongAdder();
         LongAdder canceled = new LongAdder();
         AtomicLong lastEvent = new AtomicLong();
         CountDownLatch created = new CountDownLatch(nWatchers);
@@ -225,6 +231,9 @@ abstract class WatchBench implements Callable<Integer> {
                         if (!r.getCreated()) {
                             created.countDown();
                         }
+                    }
+                    if (r.getEventsCount() > 0) {
+                        responses.increment();
                     }
                     for (Event e : r.getEventsList()) {
                         if (e.getType() != Event.EventType.PUT || e.getKv().getValue().size() < SEQ_BYTES) {
@@ -301,7 +310,7 @@ abstract class WatchBench implements Callable<Integer> {
             RunResult events = eventLatency.finish(name + " events", end);
             long got = received.sum();
             double perSec = got / ((end - putsStart) / 1e9);
-            return new Outcome(create, puts, events, expected, got, perSec, canceled.sum());
+            return new Outcome(create, puts, events, expected, got, perSec, canceled.sum(), responses.sum());
         } finally {
             for (StreamObserver<WatchRequest> r : requests) {
                 try {

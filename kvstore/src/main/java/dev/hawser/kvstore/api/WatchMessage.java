@@ -2,7 +2,9 @@ package dev.hawser.kvstore.api;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import dev.hawser.proto.etcdserverpb.ResponseHeader;
 import dev.hawser.proto.etcdserverpb.WatchResponse;
+import dev.hawser.proto.mvccpb.Event;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
@@ -10,13 +12,16 @@ import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 
 /**
  * A {@code WatchResponse} in wire form, as the Watch stream sends it. A revision's events go to every watcher of
- * a stream that wants them in messages that differ only in {@code watch_id}, so the header and events are
- * encoded once ({@link #sharedBody}) and each watcher's message is its {@code watch_id} field followed by those
- * bytes: protobuf parsers accept fields in any order, and etcd's clients decode it as the same
- * {@code WatchResponse}. With a thousand watchers on a key this turns a thousand encodings per put into one.
+ * a stream that wants them in messages that differ only in {@code watch_id}, so the events are encoded once
+ * ({@link #eventsPart}) and each watcher's message is its {@code watch_id} field, a header
+ * ({@link #headerPart}) and those bytes: protobuf parsers accept fields in any order and append the entries of a
+ * repeated field wherever they occur, so etcd's clients decode it as the same {@code WatchResponse}, and a
+ * response that carries several revisions is the concatenation of their parts. With a thousand watchers on a
+ * key this turns a thousand encodings per put into one.
  */
 final class WatchMessage {
     private final boolean withId;
@@ -34,14 +39,19 @@ final class WatchMessage {
         return new WatchMessage(false, 0, response.toByteString());
     }
 
-    /** One watcher's copy of a {@link #sharedBody}. */
-    static WatchMessage forWatcher(long watchId, ByteString sharedBody) {
-        return new WatchMessage(true, watchId, sharedBody);
+    /** One watcher's response: its {@code watch_id} before a body of {@link #headerPart} and {@link #eventsPart}s. */
+    static WatchMessage forWatcher(long watchId, ByteString body) {
+        return new WatchMessage(true, watchId, body);
     }
 
-    /** The part of a response every watcher shares: the header and the events, no {@code watch_id}. */
-    static ByteString sharedBody(WatchResponse withoutId) {
-        return withoutId.toByteString();
+    /** A response's {@code header} field alone. */
+    static ByteString headerPart(ResponseHeader header) {
+        return WatchResponse.newBuilder().setHeader(header).build().toByteString();
+    }
+
+    /** A response's {@code events} entries alone, in order. */
+    static ByteString eventsPart(List<Event> events) {
+        return WatchResponse.newBuilder().addAllEvents(events).build().toByteString();
     }
 
     int serializedSize() {

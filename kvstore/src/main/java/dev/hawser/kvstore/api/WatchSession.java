@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -42,17 +43,79 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     static final String ERR_DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
 
     /**
-     * A revision's header and events in wire form, for the hub's {@code source} list: {@code events} is what was
-     * encoded ({@code source} with prev_kv filled in when asked for).
+     * Most events one watcher's response collects from revisions that arrive while it waits for the stream; it
+     * also stops collecting at --max-request-bytes, so that clients with gRPC's default 4 MiB receive limit can
+     * read it.
      */
-    private record Encoded(List<Event> source, long revision, boolean prevKv, List<Event> events, ByteString bytes) {
-        boolean encodes(List<Event> source, long revision, boolean prevKv) {
-            return this.source == source && this.revision == revision && this.prevKv == prevKv;
+    static final int MAX_EVENTS_PER_RESPONSE = 1000;
+    /** Encoded event lists kept for the next watchers of the queue: about a revision per watcher on a busy stream. */
+    private static final int ENCODED_EVENTS_KEPT = 1024;
+
+    /** A response waiting for the stream: either built already ({@code control}), or a watcher's events. */
+    private record Pending(WatchResponse control, Batch batch) {
+    }
+
+    /**
+     * One watcher's events waiting for the stream. Revisions that arrive before the drainer takes it join it, so a
+     * stream that falls behind sends fewer, larger responses (as etcd does when a watcher catches up) instead of a
+     * response per watcher per revision. Offers to one watcher never overlap (the hub makes them one at a time),
+     * but an offer and the drainer's take may, hence the lock.
+     */
+    private static final class Batch {
+        final Watcher watcher;
+        private final List<Revision> revisions = new ArrayList<>(2);
+        private int events;
+        private long bytes;
+        private boolean taken;
+
+        Batch(Watcher watcher, long revision, List<Event> events) {
+            this.watcher = watcher;
+            this.revisions.add(new Revision(revision, events));
+            this.events = events.size();
+            this.bytes = sizeOf(events);
+        }
+
+        synchronized boolean join(long revision, List<Event> more, int maxBytes) {
+            long moreBytes = sizeOf(more);
+            if (taken || events + more.size() > MAX_EVENTS_PER_RESPONSE || bytes + moreBytes > maxBytes) {
+                return false;
+            }
+            revisions.add(new Revision(revision, more));
+            events += more.size();
+            bytes += moreBytes;
+            return true;
+        }
+
+        /** Encoded size, near enough (protobuf keeps each event's size once computed). */
+        private static long sizeOf(List<Event> events) {
+            long n = 0;
+            for (int i = 0; i < events.size(); i++) {
+                n += events.get(i).getSerializedSize() + 4;
+            }
+            return n;
+        }
+
+        synchronized List<Revision> take() {
+            taken = true;
+            return revisions;
         }
     }
 
-    /** A response waiting for the stream: either built already, or a watcher's events. */
-    private record Pending(WatchResponse control, Watcher watcher, long revision, List<Event> events) {
+    /** The events of one offer, as the hub handed them (the same list for every watcher that wants them all). */
+    private record Revision(long header, List<Event> events) {
+    }
+
+    /** An event list's identity, for the encoding cache: equal lists from different revisions are not the same. */
+    private record Source(List<Event> events, boolean prevKv) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Source other && other.events == events && other.prevKv == prevKv;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(events) * 31 + (prevKv ? 1 : 0);
+        }
     }
 
     private final ServerCallStreamObserver<WatchMessage> out;
@@ -65,6 +128,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     /** The client sent hasleader=true: it wants the stream to fail rather than wait without a leader. */
     private final boolean requiresLeader;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
+    /** Each watcher's batch still open for more revisions. */
+    private final Map<Watcher, Batch> open = new ConcurrentHashMap<>();
     private final Set<Long> fragmenting = ConcurrentHashMap.newKeySet();
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -72,10 +137,18 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private final Object sendLock = new Object();
     private volatile boolean closed;
     /**
-     * The last revision's encoded header and events, kept while the next watchers in the queue get the same
-     * events (the hub hands every watcher that wants all of a revision the same list). Guarded by sendLock.
+     * Event lists encoded lately, kept while the next watchers in the queue get the same lists (the hub hands
+     * every watcher that wants all of a revision the same list). Guarded by sendLock.
      */
-    private Encoded lastEncoded;
+    private final Map<Source, ByteString> encoded = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Source, ByteString> eldest) {
+            return size() > ENCODED_EVENTS_KEPT;
+        }
+    };
+    /** The header last encoded and its revision; guarded by sendLock. */
+    private ByteString lastHeader;
+    private long lastHeaderRevision = -1;
     /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
     private long nextId;
 
@@ -178,6 +251,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return; // etcd ignores unknown IDs
         }
         hub.cancel(w);
+        open.remove(w);
         fragmenting.remove(id);
         enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
                 .setWatchId(id).setCanceled(true).build());
@@ -200,11 +274,17 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (closed || w.isCancelled()) {
             return true; // nobody listens any more; nothing to catch up on
         }
+        Batch b = open.get(w);
+        if (b != null && b.join(headerRevision, events, settings.maxRequestBytes())) {
+            return true;
+        }
         if (queued.get() >= settings.maxQueuedResponses()) {
             return false;
         }
+        b = new Batch(w, headerRevision, events);
+        open.put(w, b);
         queued.incrementAndGet();
-        queue.add(new Pending(null, w, headerRevision, events));
+        queue.add(new Pending(null, b));
         scheduleDrain();
         return true;
     }
@@ -232,7 +312,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return;
         }
         queued.incrementAndGet();
-        queue.add(new Pending(r, null, 0, null));
+        queue.add(new Pending(r, null));
         scheduleDrain();
     }
 
@@ -276,30 +356,43 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             out.onNext(WatchMessage.of(p.control()));
             return;
         }
-        Watcher w = p.watcher();
+        Watcher w = p.batch().watcher;
+        List<Revision> revisions = p.batch().take();
+        open.remove(w, p.batch());
         if (w.isCancelled()) {
             return;
         }
-        Encoded e = encode(p.revision(), p.events(), w.prevKv());
         w.markSent();
-        if (e.bytes().size() > settings.maxRequestBytes() && e.events().size() > 1 && fragmenting.contains(w.id())) {
-            sendFragments(w, p.revision(), e.events());
-            return;
+        long header = revisions.get(revisions.size() - 1).header();
+        ByteString body = header(header);
+        for (Revision r : revisions) {
+            body = body.concat(encode(r.events(), w.prevKv()));
         }
-        out.onNext(WatchMessage.forWatcher(w.id(), e.bytes()));
+        if (body.size() > settings.maxRequestBytes() && fragmenting.contains(w.id())) {
+            List<Event> events = new ArrayList<>();
+            for (Revision r : revisions) {
+                events.addAll(w.prevKv() ? withPrevKv(r.events()) : r.events());
+            }
+            if (events.size() > 1) {
+                sendFragments(w, header, events);
+                return;
+            }
+        }
+        out.onNext(WatchMessage.forWatcher(w.id(), body));
     }
 
-    /** Header and events of one revision, encoded once for all the watchers in a row that get them. */
-    private Encoded encode(long revision, List<Event> source, boolean prevKv) {
-        Encoded last = lastEncoded;
-        if (last != null && last.encodes(source, revision, prevKv)) {
-            return last;
+    private ByteString header(long revision) {
+        if (revision != lastHeaderRevision) {
+            lastHeader = WatchMessage.headerPart(headers.of(revision));
+            lastHeaderRevision = revision;
         }
-        List<Event> events = prevKv ? withPrevKv(source) : source;
-        ByteString bytes = WatchMessage.sharedBody(WatchResponse.newBuilder().setHeader(headers.of(revision))
-                .addAllEvents(events).build());
-        lastEncoded = new Encoded(source, revision, prevKv, events, bytes);
-        return lastEncoded;
+        return lastHeader;
+    }
+
+    /** A revision's events, encoded once for all the watchers that get the same list. */
+    private ByteString encode(List<Event> source, boolean prevKv) {
+        return encoded.computeIfAbsent(new Source(source, prevKv),
+                k -> WatchMessage.eventsPart(prevKv ? withPrevKv(source) : source));
     }
 
     /** etcd's fragment option: split a too-large response, never an event, marking all but the last piece. */
@@ -396,8 +489,9 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         watchers.clear();
         queue.clear();
+        open.clear();
         synchronized (sendLock) {
-            lastEncoded = null;
+            encoded.clear();
         }
         onClose.accept(this);
     }

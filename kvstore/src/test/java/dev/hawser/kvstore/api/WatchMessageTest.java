@@ -28,15 +28,26 @@ class WatchMessageTest {
         return b.build();
     }
 
-    /** Each watcher's copy decodes as the response the generated code would have built for that watcher. */
+    /**
+     * Each watcher's copy, a header and the events of one or more revisions put together from their parts,
+     * decodes as the response the generated code would have built for that watcher.
+     */
     @Property(tries = 200)
-    void aWatchersCopyDecodesAsItsOwnResponse(@ForAll long watchId, @ForAll @IntRange(min = 0, max = 5) int events,
+    void aWatchersCopyDecodesAsItsOwnResponse(@ForAll long watchId, @ForAll @IntRange(min = 1, max = 4) int revisions,
+                                              @ForAll @IntRange(min = 0, max = 5) int events,
                                               @ForAll @IntRange(min = 1, max = 1_000_000) int revision) throws Exception {
-        WatchResponse body = shared(revision, events);
-        WatchMessage m = WatchMessage.forWatcher(watchId, WatchMessage.sharedBody(body));
-        WatchResponse expected = body.toBuilder().setWatchId(watchId).build();
-        assertEquals(expected, WatchResponse.parseFrom(read(m)));
-        assertEquals(expected, WatchResponse.parseFrom(drained(m)));
+        WatchResponse.Builder expected = WatchResponse.newBuilder().setWatchId(watchId);
+        ByteString body = ByteString.EMPTY;
+        for (int r = 0; r < revisions; r++) {
+            WatchResponse part = shared(revision + r, events);
+            expected.addAllEvents(part.getEventsList());
+            body = body.concat(WatchMessage.eventsPart(part.getEventsList()));
+        }
+        ResponseHeader header = shared(revision + revisions - 1, 0).getHeader();
+        expected.setHeader(header);
+        WatchMessage m = WatchMessage.forWatcher(watchId, WatchMessage.headerPart(header).concat(body));
+        assertEquals(expected.build(), WatchResponse.parseFrom(read(m)));
+        assertEquals(expected.build(), WatchResponse.parseFrom(drained(m)));
         assertEquals(m.serializedSize(), drained(m).length);
     }
 
@@ -52,7 +63,9 @@ class WatchMessageTest {
     /** gRPC drains the stream when it can; a reader that reads byte by byte must see the same bytes. */
     @Test
     void readingAndDrainingGiveTheSameBytes() throws Exception {
-        WatchMessage m = WatchMessage.forWatcher(42, WatchMessage.sharedBody(shared(11, 3)));
+        WatchResponse r = shared(11, 3);
+        WatchMessage m = WatchMessage.forWatcher(42,
+                WatchMessage.headerPart(r.getHeader()).concat(WatchMessage.eventsPart(r.getEventsList())));
         InputStream in = WatchMessage.MARSHALLER.stream(m);
         assertEquals(m.serializedSize(), in.available());
         assertArrayEquals(drained(m), in.readAllBytes());
