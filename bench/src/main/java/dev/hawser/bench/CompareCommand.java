@@ -281,11 +281,7 @@ final class CompareCommand implements Callable<Integer> {
                 .requestsPerSec());
         steps.put("watch", (eps, d, k) -> {
             WatchBench.Outcome w = watch(eps, side + " watch", k);
-            Map<String, Object> wd = new LinkedHashMap<>();
-            wd.put("eventsExpected", w.expected());
-            wd.put("eventsReceived", w.received());
-            wd.put("eventsPerSec", w.eventsPerSec());
-            wd.put("eventsPerResponse", w.eventsPerResponse());
+            Map<String, Object> wd = w.figures();
             wd.put("create", w.create());
             wd.put("puts", w.puts());
             wd.put("events", w.events());

@@ -136,6 +136,18 @@ abstract class WatchBench implements Callable<Integer> {
         double eventsPerResponse() {
             return responses == 0 ? 0 : (double) received / responses;
         }
+
+        /** The event counts as bench watch and compare both write them to JSON. */
+        Map<String, Object> figures() {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("eventsExpected", expected);
+            f.put("eventsReceived", received);
+            f.put("eventsPerSec", eventsPerSec);
+            f.put("eventResponses", responses);
+            f.put("eventsPerResponse", eventsPerResponse());
+            f.put("watchersCanceled", canceled);
+            return f;
+        }
     }
 
     @Override
@@ -151,8 +163,9 @@ abstract class WatchBench implements Callable<Integer> {
         Report.print(o.puts(), out);
         Report.print(o.events(), out);
         out.println();
+        String canceled = o.canceled() > 0 ? ", " + o.canceled() + " watchers canceled by the server" : "";
         out.printf(Locale.ROOT, "Events: %d of %d delivered, %.1f events/sec, %.1f events per response%s%n",
-                o.received(), o.expected(), o.eventsPerSec(), o.eventsPerResponse(), o.canceled() > 0 ? ", " + o.canceled() + " watchers canceled by the server" : "");
+                o.received(), o.expected(), o.eventsPerSec(), o.eventsPerResponse(), canceled);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("conns", connection.conns);
         params.put("watchers", watchers());
@@ -164,12 +177,7 @@ abstract class WatchBench implements Callable<Integer> {
         params.put("putClients", putClients);
         params.put("keySize", keySize);
         params.put("valSize", valSize);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("eventsExpected", o.expected());
-        extra.put("eventsReceived", o.received());
-        extra.put("eventsPerSec", o.eventsPerSec());
-        extra.put("eventResponses", o.responses());
-        extra.put("watchersCanceled", o.canceled());
+        Map<String, Object> extra = o.figures();
         String name = spec.name();
         new Results("hawser bench", name, List.copyOf(spec.commandLine().getParseResult().originalArgs()),
                 Instant.now().toString(), connection.endpointStrings(), params,

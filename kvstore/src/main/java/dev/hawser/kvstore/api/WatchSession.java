@@ -68,15 +68,14 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         private long bytes;
         private boolean taken;
 
-        Batch(Watcher watcher, long revision, List<Event> events) {
+        Batch(Watcher watcher, long revision, List<Event> events, long bytes) {
             this.watcher = watcher;
             this.revisions.add(new Revision(revision, events));
             this.events = events.size();
-            this.bytes = sizeOf(events);
+            this.bytes = bytes;
         }
 
-        synchronized boolean join(long revision, List<Event> more, int maxBytes) {
-            long moreBytes = sizeOf(more);
+        synchronized boolean join(long revision, List<Event> more, long moreBytes, long maxBytes) {
             if (taken || events + more.size() > MAX_EVENTS_PER_RESPONSE || bytes + moreBytes > maxBytes) {
                 return false;
             }
@@ -87,12 +86,16 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
 
         /** Encoded size, near enough (protobuf keeps each event's size once computed). */
-        private static long sizeOf(List<Event> events) {
+        static long sizeOf(List<Event> events) {
             long n = 0;
             for (int i = 0; i < events.size(); i++) {
-                n += events.get(i).getSerializedSize() + 4;
+                n += sizeOf(events.get(i));
             }
             return n;
+        }
+
+        static long sizeOf(Event e) {
+            return e.getSerializedSize() + 4;
         }
 
         synchronized List<Revision> take() {
@@ -103,6 +106,10 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
 
     /** The events of one offer, as the hub handed them (the same list for every watcher that wants them all). */
     private record Revision(long header, List<Event> events) {
+    }
+
+    /** Events as sent (prev_kv filled in when asked for) and their encoding; a fragmenting watcher needs both. */
+    private record Encoded(List<Event> events, ByteString bytes) {
     }
 
     /** An event list's identity, for the encoding cache: equal lists from different revisions are not the same. */
@@ -140,9 +147,9 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
      * Event lists encoded lately, kept while the next watchers in the queue get the same lists (the hub hands
      * every watcher that wants all of a revision the same list). Guarded by sendLock.
      */
-    private final Map<Source, ByteString> encoded = new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<Source, Encoded> encoded = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Source, ByteString> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Source, Encoded> eldest) {
             return size() > ENCODED_EVENTS_KEPT;
         }
     };
@@ -274,19 +281,62 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (closed || w.isCancelled()) {
             return true; // nobody listens any more; nothing to catch up on
         }
+        // prev_kv may double an event's size.
+        long limit = w.prevKv() ? settings.maxRequestBytes() / 2 : settings.maxRequestBytes();
+        long bytes = Batch.sizeOf(events);
         Batch b = open.get(w);
-        if (b != null && b.join(headerRevision, events, settings.maxRequestBytes())) {
+        if (b != null && b.join(headerRevision, events, bytes, limit)) {
             return true;
         }
         if (queued.get() >= settings.maxQueuedResponses()) {
             return false;
         }
-        b = new Batch(w, headerRevision, events);
-        open.put(w, b);
-        queued.incrementAndGet();
-        queue.add(new Pending(null, b));
+        if (bytes <= limit) {
+            enqueue(new Batch(w, headerRevision, events, bytes));
+        } else {
+            // A history read can hold more than one message should: it leaves in pieces of whole revisions, so
+            // that a client with gRPC's default 4 MiB receive limit can read it.
+            for (List<Event> part : splitAtRevisions(events, limit)) {
+                enqueue(new Batch(w, headerRevision, part, Batch.sizeOf(part)));
+            }
+        }
         scheduleDrain();
         return true;
+    }
+
+    private void enqueue(Batch b) {
+        open.put(b.watcher, b);
+        queued.incrementAndGet();
+        queue.add(new Pending(null, b));
+    }
+
+    /**
+     * Events in pieces of whole revisions of at most {@code maxBytes} each. A single revision larger than that
+     * stays whole: etcd's fragment option is the way to split one.
+     */
+    static List<List<Event>> splitAtRevisions(List<Event> events, long maxBytes) {
+        List<List<Event>> parts = new ArrayList<>();
+        int partStart = 0;
+        long partBytes = 0;
+        int i = 0;
+        while (i < events.size()) {
+            long rev = events.get(i).getKv().getModRevision();
+            int end = i;
+            long revBytes = 0;
+            while (end < events.size() && events.get(end).getKv().getModRevision() == rev) {
+                revBytes += Batch.sizeOf(events.get(end));
+                end++;
+            }
+            if (i > partStart && partBytes + revBytes > maxBytes) {
+                parts.add(events.subList(partStart, i));
+                partStart = i;
+                partBytes = 0;
+            }
+            partBytes += revBytes;
+            i = end;
+        }
+        parts.add(events.subList(partStart, events.size()));
+        return parts;
     }
 
     @Override
@@ -364,15 +414,16 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         w.markSent();
         long header = revisions.get(revisions.size() - 1).header();
+        List<Encoded> parts = new ArrayList<>(revisions.size());
         ByteString body = header(header);
         for (Revision r : revisions) {
-            body = body.concat(encode(r.events(), w.prevKv()));
+            Encoded e = encode(r.events(), w.prevKv());
+            parts.add(e);
+            body = body.concat(e.bytes());
         }
         if (body.size() > settings.maxRequestBytes() && fragmenting.contains(w.id())) {
             List<Event> events = new ArrayList<>();
-            for (Revision r : revisions) {
-                events.addAll(w.prevKv() ? withPrevKv(r.events()) : r.events());
-            }
+            parts.forEach(e -> events.addAll(e.events()));
             if (events.size() > 1) {
                 sendFragments(w, header, events);
                 return;
@@ -390,9 +441,11 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     }
 
     /** A revision's events, encoded once for all the watchers that get the same list. */
-    private ByteString encode(List<Event> source, boolean prevKv) {
-        return encoded.computeIfAbsent(new Source(source, prevKv),
-                k -> WatchMessage.eventsPart(prevKv ? withPrevKv(source) : source));
+    private Encoded encode(List<Event> source, boolean prevKv) {
+        return encoded.computeIfAbsent(new Source(source, prevKv), k -> {
+            List<Event> events = prevKv ? withPrevKv(source) : source;
+            return new Encoded(events, WatchMessage.eventsPart(events));
+        });
     }
 
     /** etcd's fragment option: split a too-large response, never an event, marking all but the last piece. */

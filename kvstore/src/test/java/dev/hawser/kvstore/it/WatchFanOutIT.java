@@ -176,6 +176,65 @@ class WatchFanOutIT {
     requests.onCompleted();
   }
 
+  /**
+   * A watcher that starts in the past gets its history in messages a client with gRPC's default 4 MiB receive
+   * limit can read: six 1 MiB revisions leave in pieces of whole revisions, every event once and in order.
+   */
+  @Test
+  void historyLargerThanAClientsReceiveLimitArrivesInPiecesOfWholeRevisions() throws Exception {
+    String prefix = "/history-big/";
+    KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(cluster.channel(node));
+    int values = 6;
+    int size = 1024 * 1024;
+    long first = 0;
+    for (int i = 0; i < values; i++) {
+      long rev = kv.put(put(prefix + i, filled(size, (char) ('a' + i)))).getHeader().getRevision();
+      first = i == 0 ? rev : first;
+    }
+
+    ManagedChannel defaultLimits = ManagedChannelBuilder.forAddress("127.0.0.1", node.clientPort()).usePlaintext().build();
+    BlockingQueue<WatchResponse> inbox = new LinkedBlockingQueue<>();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    try {
+      StreamObserver<WatchRequest> requests = WatchGrpc.newStub(defaultLimits).watch(new StreamObserver<>() {
+        @Override
+        public void onNext(WatchResponse r) {
+          inbox.add(r);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          failed.set(t);
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+      });
+      requests.onNext(create(WatchStream.prefixWatch(prefix, first)));
+      List<Event> events = new ArrayList<>();
+      int responses = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (events.size() < values && failed.get() == null && System.nanoTime() < deadline) {
+        WatchResponse r = inbox.poll(1, TimeUnit.SECONDS);
+        if (r != null && !r.getCreated()) {
+          events.addAll(r.getEventsList());
+          responses++;
+        }
+      }
+      assertEquals(null, failed.get(), "the stream failed");
+      assertEquals(values, events.size(), "every event arrived");
+      for (int i = 0; i < values; i++) {
+        assertEquals(prefix + i, events.get(i).getKv().getKey().toStringUtf8());
+        assertEquals(first + i, events.get(i).getKv().getModRevision());
+      }
+      assertTrue(responses >= 2, "more than one response: " + responses);
+      requests.onCompleted();
+    } finally {
+      defaultLimits.shutdownNow();
+    }
+  }
+
   private static WatchRequest create(dev.hawser.proto.etcdserverpb.WatchCreateRequest.Builder c) {
     return WatchRequest.newBuilder().setCreateRequest(c).build();
   }
