@@ -63,7 +63,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "Classpath of the Hawser members (default: this tool's classpath, which holds hawser-kvstore).")
     String hawserClasspath;
 
-    @Option(names = "--hawser-jvm-opts", defaultValue = "-Xmx512m",
+    @Option(names = "--hawser-jvm-opts", defaultValue = dev.hawser.kvstore.cli.LocalCluster.MEMBER_JVM_OPTS,
             description = "JVM options of each Hawser member (default: ${DEFAULT-VALUE}, as `hawser up`).")
     String hawserJvmOpts;
 
