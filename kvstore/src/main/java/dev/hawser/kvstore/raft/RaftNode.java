@@ -171,6 +171,11 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("9MB"));
         RaftServerConfigKeys.Write.setElementLimit(p, 16384);
+        // Ratis holds each AppendEntries until wait-time.min (1 ms) has passed since the last send to that
+        // follower, and the commit push or heartbeat before it counts as a send: a lone client's write waited
+        // up to 1 ms per round trip. ProposalQueue already groups concurrent writes into one entry; an appender
+        // with nothing to send still sleeps for the heartbeat interval, and a slow follower is still paced.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
         return p;
     }
 
