@@ -127,6 +127,7 @@ public final class StoreServer implements AutoCloseable {
         }
         grpc = b.maxInboundMessageSize(limits.grpcMaxInboundBytes())
                 .executor(executor)
+                .callExecutor(new KvCallsOnTransport())
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .maxConcurrentCallsPerConnection(cfg.maxConcurrentStreams())
