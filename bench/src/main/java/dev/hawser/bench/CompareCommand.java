@@ -106,6 +106,11 @@ final class CompareCommand implements Callable<Integer> {
             description = "Cap on each workload's load phase, so a slow server cannot stall the run (default: ${DEFAULT-VALUE}).")
     long maxSeconds;
 
+    @Option(names = "--target-leader", description = {
+            "Send every workload to each cluster's leader, as etcd's benchmark --target-leader does. By default the",
+            "clients spread over all members, whose followers forward writes to the leader."})
+    boolean targetLeader;
+
     @Option(names = "--workloads", split = ",", paramLabel = "ID",
             description = "Only these workloads: put-100, put-1000, put-1-p50, range-l, range-s, watch (default: all).")
     List<String> workloads;
@@ -242,6 +247,7 @@ final class CompareCommand implements Callable<Integer> {
         p.put("warmupSeconds", warmupSeconds);
         p.put("warmupScale", WARMUP_SCALE);
         p.put("maxSeconds", maxSeconds);
+        p.put("targetLeader", targetLeader);
         p.put("keySize", 8);
         p.put("valSize", 256);
         p.put("keySpaceSize", KEY_SPACE);
@@ -384,7 +390,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private RunResult measure(LoadCommand c, List<String> eps, String name, int conns, int clients, long total)
             throws Exception {
-        c.connection = new ConnectionOptions().with(eps, conns, false);
+        c.connection = new ConnectionOptions().with(eps, conns, targetLeader);
         c.run = RunOptions.of(clients, total, Duration.ofSeconds(maxSeconds), 0);
         c.output = OutputOptions.none();
         c.output.progress = progress;
@@ -395,7 +401,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private WatchBench.Outcome watch(List<String> eps, String name, double scale) throws Exception {
         WatchCommand c = new WatchCommand();
-        c.connection = new ConnectionOptions().with(eps, 10, false);
+        c.connection = new ConnectionOptions().with(eps, 10, targetLeader);
         c.output = OutputOptions.none();
         c.output.progress = progress;
         c.watchers = watchers;
