@@ -147,7 +147,7 @@ final class CompareCommand implements Callable<Integer> {
         doc.put("cores", Runtime.getRuntime().availableProcessors());
         doc.put("loadAverageAtStart", loadAverage());
         doc.put("params", params());
-        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, SideResult> metrics = new LinkedHashMap<>();
         Map<String, Object> details = new LinkedHashMap<>();
         try {
             if (!only.equals("hawser")) {
@@ -177,10 +177,15 @@ final class CompareCommand implements Callable<Integer> {
         doc.put("loadAverageAtEnd", loadAverage());
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String[]> table = new ArrayList<>();
+        List<String[]> cpuTable = new ArrayList<>();
+        SideResult etcdSide = metrics.getOrDefault("etcd", SideResult.NONE);
+        SideResult hawserSide = metrics.getOrDefault("hawser", SideResult.NONE);
         for (Metric m : METRICS) {
-            Double e = metrics.getOrDefault("etcd", Map.of()).get(m.id());
-            Double h = metrics.getOrDefault("hawser", Map.of()).get(m.id());
-            Double ratio = e != null && h != null && e > 0 ? h / e : null;
+            Double e = etcdSide.figures().get(m.id());
+            Double h = hawserSide.figures().get(m.id());
+            Double ratio = ratio(e, h);
+            Double ce = etcdSide.cpuMicrosPerOp().get(m.id());
+            Double ch = hawserSide.cpuMicrosPerOp().get(m.id());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("workload", m.id());
             row.put("label", m.label());
@@ -188,10 +193,13 @@ final class CompareCommand implements Callable<Integer> {
             row.put("hawser", h);
             row.put("ratio", ratio);
             row.put("higherIsBetter", m.higherIsBetter());
+            row.put("etcdCpuMicrosPerOperation", ce);
+            row.put("hawserCpuMicrosPerOperation", ch);
             rows.add(row);
+            cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, false), cell("%,.0f", ch, false), ratioCell(ratio(ce, ch))});
             table.add(new String[] {m.label(), cell(m.format(), e, failed(details, "etcd", m.id())),
                     cell(m.format(), h, failed(details, "hawser", m.id())),
-                    ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio)});
+                    ratioCell(ratio)});
         }
         doc.put("rows", rows);
         doc.put("details", details);
@@ -200,6 +208,12 @@ final class CompareCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
                 new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"}, null, table.toArray(new String[0][])));
+        // The members share the client's cores, so CPU time per operation tells what a figure cost, apart from
+        // how the run's CPU was divided between the members and the client.
+        out.println("Members' CPU time per operation (microseconds, all 3 members, lower is better; operations are "
+                + "requests, or events delivered for watch)");
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
+                new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"}, null, cpuTable.toArray(new String[0][])));
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -256,10 +270,29 @@ final class CompareCommand implements Callable<Integer> {
         return p;
     }
 
-    /** One workload of a side: runs it at {@code scale} times its size, records its details, returns the table's number. */
+    /** One workload of a side: runs it at {@code scale} times its size, records its details, returns its figure. */
     @FunctionalInterface
     private interface Step {
-        double run(List<String> endpoints, Map<String, Object> details, double scale) throws Exception;
+        Figure run(List<String> endpoints, Map<String, Object> details, double scale) throws Exception;
+    }
+
+    /**
+     * A workload's outcome: the table's number, and how many operations it completed (requests, or watch events
+     * delivered), which the members' CPU time is divided by.
+     */
+    private record Figure(double value, long operations) {
+        static Figure rate(RunResult r) {
+            return new Figure(r.requestsPerSec(), r.requests());
+        }
+
+        static Figure medianLatency(RunResult r) {
+            return new Figure(r.latency().at(50), r.requests());
+        }
+    }
+
+    /** A side's figures by workload, and its members' CPU time per operation in microseconds. */
+    private record SideResult(Map<String, Double> figures, Map<String, Double> cpuMicrosPerOp) {
+        static final SideResult NONE = new SideResult(Map.of(), Map.of());
     }
 
     /** Warm-up runs are this fraction of the measured ones, so that each workload comes round several times. */
@@ -269,22 +302,23 @@ final class CompareCommand implements Callable<Integer> {
         return Math.max(1, Math.round(total * scale));
     }
 
-    private Map<String, Double> runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
-                                        Map<String, Object> details, PrintWriter out) throws Exception {
+    private SideResult runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
+                               Map<String, Object> details, PrintWriter out) throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
+        Map<String, Double> cpu = new LinkedHashMap<>();
         Map<String, Step> steps = new LinkedHashMap<>();
-        steps.put("put-100", (eps, d, k) -> record(out, side, d, "put-100", put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))
-                .requestsPerSec());
-        steps.put("put-1000", (eps, d, k) -> record(out, side, d, "put-1000",
-                put(eps, side + " put-1000", 100, 1000, scaled(putTotal, k))).requestsPerSec());
-        steps.put("put-1-p50", (eps, d, k) -> record(out, side, d, "put-1", put(eps, side + " put-1", 1, 1, scaled(latencyTotal, k)))
-                .latency().at(50));
+        steps.put("put-100", (eps, d, k) -> Figure.rate(record(out, side, d, "put-100",
+                put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))));
+        steps.put("put-1000", (eps, d, k) -> Figure.rate(record(out, side, d, "put-1000",
+                put(eps, side + " put-1000", 100, 1000, scaled(putTotal, k)))));
+        steps.put("put-1-p50", (eps, d, k) -> Figure.medianLatency(record(out, side, d, "put-1",
+                put(eps, side + " put-1", 1, 1, scaled(latencyTotal, k)))));
         steps.put("range-l", (eps, d, k) -> {
             seedRangeKey(eps);
-            return record(out, side, d, "range-l", range(eps, side + " range-l", "l", k)).requestsPerSec();
+            return Figure.rate(record(out, side, d, "range-l", range(eps, side + " range-l", "l", k)));
         });
-        steps.put("range-s", (eps, d, k) -> record(out, side, d, "range-s", range(eps, side + " range-s", "s", k))
-                .requestsPerSec());
+        steps.put("range-s", (eps, d, k) -> Figure.rate(record(out, side, d, "range-s",
+                range(eps, side + " range-s", "s", k))));
         steps.put("watch", (eps, d, k) -> {
             WatchBench.Outcome w = watch(eps, side + " watch", k);
             Map<String, Object> wd = w.figures();
@@ -298,7 +332,7 @@ final class CompareCommand implements Callable<Integer> {
             if (w.received() < w.expected()) {
                 throw new BenchException("only " + w.received() + " of " + w.expected() + " events arrived");
             }
-            return w.eventsPerSec();
+            return new Figure(w.eventsPerSec(), w.received());
         });
         try (LocalCluster cluster = LocalCluster.start(side, launcher, dir, port, 3)) {
             long t0 = System.nanoTime();
@@ -312,7 +346,16 @@ final class CompareCommand implements Callable<Integer> {
                 try {
                     // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
                     cluster.awaitReady(Duration.ofSeconds(30));
-                    m.put(step.getKey(), step.getValue().run(eps, details, 1.0));
+                    long cpuBefore = cluster.cpuNanos();
+                    Figure f = step.getValue().run(eps, details, 1.0);
+                    long cpuAfter = cluster.cpuNanos();
+                    m.put(step.getKey(), f.value());
+                    if (cpuBefore >= 0 && cpuAfter >= 0 && f.operations() > 0) {
+                        double micros = (cpuAfter - cpuBefore) / 1e3 / f.operations();
+                        cpu.put(step.getKey(), micros);
+                        log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us per operation",
+                                step.getKey(), micros));
+                    }
                 } catch (BenchException e) {
                     details.put(step.getKey() + "-failure", e.getMessage());
                     log(out, side, step.getKey() + " FAILED: " + e.getMessage());
@@ -320,7 +363,8 @@ final class CompareCommand implements Callable<Integer> {
             }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
-        return m;
+        details.put("cpuMicrosPerOperation", cpu);
+        return new SideResult(m, cpu);
     }
 
     /**
@@ -493,6 +537,14 @@ final class CompareCommand implements Callable<Integer> {
     private static void log(PrintWriter out, String side, String line) {
         out.println(java.time.LocalTime.now().withNano(0) + " [" + side + "] " + line);
         out.flush();
+    }
+
+    private static Double ratio(Double etcd, Double hawser) {
+        return etcd != null && hawser != null && etcd > 0 ? hawser / etcd : null;
+    }
+
+    private static String ratioCell(Double ratio) {
+        return ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio);
     }
 
     /** The number, "failed" if the workload ran and failed, "-" if it did not run. */

@@ -138,6 +138,19 @@ public final class LocalCluster implements AutoCloseable {
                 + " (logs in " + members.get(0).log().getParent() + ")");
     }
 
+    /** CPU time all members have used so far, in nanoseconds, or -1 if the OS does not say. */
+    public long cpuNanos() {
+        long total = 0;
+        for (Process p : processes) {
+            java.util.Optional<Duration> cpu = p.info().totalCpuDuration();
+            if (cpu.isEmpty()) {
+                return -1;
+            }
+            total += cpu.get().toNanos();
+        }
+        return total;
+    }
+
     /** Sum of the members' resident memory in MB (Linux /proc), or -1 if unknown. */
     public long rssMegabytes() {
         long kb = 0;
