@@ -122,6 +122,8 @@ final class CompareCommand implements Callable<Integer> {
             description = "Progress bars on stderr (default: ${DEFAULT-VALUE}).")
     String progress;
 
+    private static final String[] TABLE_HEADER = {"workload", "etcd", "hawser", "ratio (hawser/etcd)"};
+
     /** One row of the table: how to get the number out of a side's results. */
     private record Metric(String id, String label, boolean higherIsBetter, String format) {
     }
@@ -196,7 +198,8 @@ final class CompareCommand implements Callable<Integer> {
             row.put("etcdCpuMicrosPerOperation", ce);
             row.put("hawserCpuMicrosPerOperation", ch);
             rows.add(row);
-            cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, false), cell("%,.0f", ch, false), ratioCell(ratio(ce, ch))});
+            cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, failed(details, "etcd", m.id())),
+                    cell("%,.0f", ch, failed(details, "hawser", m.id())), ratioCell(ratio(ce, ch))});
             table.add(new String[] {m.label(), cell(m.format(), e, failed(details, "etcd", m.id())),
                     cell(m.format(), h, failed(details, "hawser", m.id())),
                     ratioCell(ratio)});
@@ -207,13 +210,13 @@ final class CompareCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "etcd 3.4 vs Hawser, 3 members each on loopback, %d cores, load average %s at start, %s at end%n",
                 Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"}, null, table.toArray(new String[0][])));
+                TABLE_HEADER, null, table.toArray(new String[0][])));
         // The members share the client's cores, so CPU time per operation tells what a figure cost, apart from
         // how the run's CPU was divided between the members and the client.
         out.println("Members' CPU time per operation (microseconds, all 3 members, lower is better; operations are "
                 + "requests, or events delivered for watch)");
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                new String[] {"workload", "etcd", "hawser", "ratio (hawser/etcd)"}, null, cpuTable.toArray(new String[0][])));
+                TABLE_HEADER, null, cpuTable.toArray(new String[0][])));
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -363,7 +366,6 @@ final class CompareCommand implements Callable<Integer> {
             }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
-        details.put("cpuMicrosPerOperation", cpu);
         return new SideResult(m, cpu);
     }
 

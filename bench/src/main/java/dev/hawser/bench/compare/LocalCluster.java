@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -142,7 +143,7 @@ public final class LocalCluster implements AutoCloseable {
     public long cpuNanos() {
         long total = 0;
         for (Process p : processes) {
-            java.util.Optional<Duration> cpu = p.info().totalCpuDuration();
+            Optional<Duration> cpu = p.info().totalCpuDuration();
             if (cpu.isEmpty()) {
                 return -1;
             }
