@@ -107,6 +107,11 @@ final class CompareCommand implements Callable<Integer> {
             description = "Cap on each workload's load phase, so a slow server cannot stall the run (default: ${DEFAULT-VALUE}).")
     long maxSeconds;
 
+    @Option(names = "--rounds", defaultValue = "1", description = {
+            "Measure every workload this many times, in rounds after the warm-up, and show each figure's median;",
+            "the log and JSON keep every round's figure (default: ${DEFAULT-VALUE})."})
+    int rounds;
+
     @Option(names = "--target-leader", description = {
             "Send every workload to each cluster's leader, as etcd's benchmark --target-leader does. By default the",
             "clients spread over all members, whose followers forward writes to the leader."})
@@ -198,6 +203,8 @@ final class CompareCommand implements Callable<Integer> {
             row.put("higherIsBetter", m.higherIsBetter());
             row.put("etcdCpuMicrosPerOperation", ce);
             row.put("hawserCpuMicrosPerOperation", ch);
+            row.put("etcdRounds", etcdSide.rounds().get(m.id()));
+            row.put("hawserRounds", hawserSide.rounds().get(m.id()));
             rows.add(row);
             cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, failed(details, "etcd", m.id())),
                     cell("%,.0f", ch, failed(details, "hawser", m.id())), ratioCell(ratio(ce, ch))});
@@ -242,6 +249,7 @@ final class CompareCommand implements Callable<Integer> {
         v.atLeast("--watch-puts", watchPuts, 1);
         v.atLeast("--warmup-seconds", warmupSeconds, 0);
         v.atLeast("--max-seconds", maxSeconds, 1);
+        v.atLeast("--rounds", rounds, 1);
         if (workloads != null) {
             for (String w : workloads) {
                 if (METRICS.stream().noneMatch(m -> m.id().equals(w))) {
@@ -265,6 +273,7 @@ final class CompareCommand implements Callable<Integer> {
         p.put("warmupSeconds", warmupSeconds);
         p.put("warmupScale", WARMUP_SCALE);
         p.put("maxSeconds", maxSeconds);
+        p.put("rounds", rounds);
         p.put("targetLeader", targetLeader);
         p.put("keySize", 8);
         p.put("valSize", 256);
@@ -294,9 +303,20 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    /** A side's figures by workload, and its members' CPU time per operation in microseconds. */
-    private record SideResult(Map<String, Double> figures, Map<String, Double> cpuMicrosPerOp) {
-        static final SideResult NONE = new SideResult(Map.of(), Map.of());
+    /**
+     * A side's figures by workload (the median of its rounds), its members' CPU time per operation in microseconds
+     * (likewise), and every round's figure.
+     */
+    private record SideResult(Map<String, Double> figures, Map<String, Double> cpuMicrosPerOp,
+                              Map<String, List<Double>> rounds) {
+        static final SideResult NONE = new SideResult(Map.of(), Map.of(), Map.of());
+    }
+
+    /** The median; of an even count, the mean of the middle two. */
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Warm-up runs are this fraction of the measured ones, so that each workload comes round several times. */
@@ -308,8 +328,8 @@ final class CompareCommand implements Callable<Integer> {
 
     private SideResult runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
                                Map<String, Object> details, PrintWriter out) throws Exception {
-        Map<String, Double> m = new LinkedHashMap<>();
-        Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, List<Double>> figures = new LinkedHashMap<>();
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
         Map<String, Step> steps = new LinkedHashMap<>();
         steps.put("put-100", (eps, d, k) -> Figure.rate(record(out, side, d, "put-100",
                 put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))));
@@ -345,28 +365,55 @@ final class CompareCommand implements Callable<Integer> {
             List<String> eps = cluster.endpoints();
             steps.keySet().removeIf(id -> workloads != null && !workloads.contains(id));
             warmUp(side, cluster, eps, steps, details, out);
-            for (Map.Entry<String, Step> step : steps.entrySet()) {
-                try {
-                    // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
-                    cluster.awaitReady(Duration.ofSeconds(30));
-                    long cpuBefore = cluster.cpuNanos();
-                    Figure f = step.getValue().run(eps, details, 1.0);
-                    long cpuAfter = cluster.cpuNanos();
-                    m.put(step.getKey(), f.value());
-                    if (cpuBefore >= 0 && cpuAfter >= 0 && f.operations() > 0) {
-                        double micros = (cpuAfter - cpuBefore) / 1e3 / f.operations();
-                        cpu.put(step.getKey(), micros);
-                        log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us per operation",
-                                step.getKey(), micros));
-                    }
-                } catch (BenchException e) {
-                    details.put(step.getKey() + "-failure", e.getMessage());
-                    log(out, side, step.getKey() + " FAILED: " + e.getMessage());
+            // Round 1 records into details itself, as a single round always has; later rounds into a list of their own.
+            List<Map<String, Object>> laterRounds = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                Map<String, Object> d = details;
+                if (round > 1) {
+                    d = new LinkedHashMap<>();
+                    laterRounds.add(d);
+                    log(out, side, "round " + round + " of " + rounds);
                 }
+                for (Map.Entry<String, Step> step : steps.entrySet()) {
+                    measureOnce(side, cluster, eps, step.getKey(), step.getValue(), d, figures, cpu, out);
+                }
+            }
+            if (rounds > 1) {
+                details.put("laterRounds", laterRounds);
+                figures.forEach((id, values) -> log(out, side, String.format(Locale.ROOT,
+                        "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id, median(values), values.size(), rounds,
+                        values.stream().min(Double::compare).orElseThrow(),
+                        values.stream().max(Double::compare).orElseThrow())));
             }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
-        return new SideResult(m, cpu);
+        Map<String, Double> figureMedians = new LinkedHashMap<>();
+        figures.forEach((id, values) -> figureMedians.put(id, median(values)));
+        Map<String, Double> cpuMedians = new LinkedHashMap<>();
+        cpu.forEach((id, values) -> cpuMedians.put(id, median(values)));
+        return new SideResult(figureMedians, cpuMedians, figures);
+    }
+
+    /** Runs one workload once at full size and adds its figure, and its members' CPU per operation, to the lists. */
+    private static void measureOnce(String side, LocalCluster cluster, List<String> eps, String id, Step step,
+                                    Map<String, Object> details, Map<String, List<Double>> figures,
+                                    Map<String, List<Double>> cpu, PrintWriter out) throws Exception {
+        try {
+            // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
+            cluster.awaitReady(Duration.ofSeconds(30));
+            long cpuBefore = cluster.cpuNanos();
+            Figure f = step.run(eps, details, 1.0);
+            long cpuAfter = cluster.cpuNanos();
+            figures.computeIfAbsent(id, k -> new ArrayList<>()).add(f.value());
+            if (cpuBefore >= 0 && cpuAfter >= 0 && f.operations() > 0) {
+                double micros = (cpuAfter - cpuBefore) / 1e3 / f.operations();
+                cpu.computeIfAbsent(id, k -> new ArrayList<>()).add(micros);
+                log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us per operation", id, micros));
+            }
+        } catch (BenchException e) {
+            details.put(id + "-failure", e.getMessage());
+            log(out, side, id + " FAILED: " + e.getMessage());
+        }
     }
 
     /**
