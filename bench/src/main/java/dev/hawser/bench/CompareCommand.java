@@ -189,11 +189,11 @@ final class CompareCommand implements Callable<Integer> {
         SideResult etcdSide = metrics.getOrDefault("etcd", SideResult.NONE);
         SideResult hawserSide = metrics.getOrDefault("hawser", SideResult.NONE);
         for (Metric m : METRICS) {
-            Double e = etcdSide.figures().get(m.id());
-            Double h = hawserSide.figures().get(m.id());
+            Double e = etcdSide.figure(m.id());
+            Double h = hawserSide.figure(m.id());
             Double ratio = ratio(e, h);
-            Double ce = etcdSide.cpuMicrosPerOp().get(m.id());
-            Double ch = hawserSide.cpuMicrosPerOp().get(m.id());
+            Double ce = etcdSide.cpuMicrosPerOp(m.id());
+            Double ch = hawserSide.cpuMicrosPerOp(m.id());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("workload", m.id());
             row.put("label", m.label());
@@ -203,8 +203,8 @@ final class CompareCommand implements Callable<Integer> {
             row.put("higherIsBetter", m.higherIsBetter());
             row.put("etcdCpuMicrosPerOperation", ce);
             row.put("hawserCpuMicrosPerOperation", ch);
-            row.put("etcdRounds", etcdSide.rounds().get(m.id()));
-            row.put("hawserRounds", hawserSide.rounds().get(m.id()));
+            row.put("etcdRounds", etcdSide.figureRounds().get(m.id()));
+            row.put("hawserRounds", hawserSide.figureRounds().get(m.id()));
             rows.add(row);
             cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, failed(details, "etcd", m.id())),
                     cell("%,.0f", ch, failed(details, "hawser", m.id())), ratioCell(ratio(ce, ch))});
@@ -304,12 +304,24 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /**
-     * A side's figures by workload (the median of its rounds), its members' CPU time per operation in microseconds
-     * (likewise), and every round's figure.
+     * A side's figure of each round by workload, and its members' CPU time per operation in microseconds of each
+     * round; the table shows their medians.
      */
-    private record SideResult(Map<String, Double> figures, Map<String, Double> cpuMicrosPerOp,
-                              Map<String, List<Double>> rounds) {
-        static final SideResult NONE = new SideResult(Map.of(), Map.of(), Map.of());
+    private record SideResult(Map<String, List<Double>> figureRounds, Map<String, List<Double>> cpuRounds) {
+        static final SideResult NONE = new SideResult(Map.of(), Map.of());
+
+        /** The median of the workload's rounds, or null when none of them gave a figure. */
+        Double figure(String id) {
+            return medianOrNull(figureRounds.get(id));
+        }
+
+        Double cpuMicrosPerOp(String id) {
+            return medianOrNull(cpuRounds.get(id));
+        }
+
+        private static Double medianOrNull(List<Double> values) {
+            return values == null ? null : median(values);
+        }
     }
 
     /** The median; of an even count, the mean of the middle two. */
@@ -387,11 +399,7 @@ final class CompareCommand implements Callable<Integer> {
             }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
-        Map<String, Double> figureMedians = new LinkedHashMap<>();
-        figures.forEach((id, values) -> figureMedians.put(id, median(values)));
-        Map<String, Double> cpuMedians = new LinkedHashMap<>();
-        cpu.forEach((id, values) -> cpuMedians.put(id, median(values)));
-        return new SideResult(figureMedians, cpuMedians, figures);
+        return new SideResult(figures, cpu);
     }
 
     /** Runs one workload once at full size and adds its figure, and its members' CPU per operation, to the lists. */
