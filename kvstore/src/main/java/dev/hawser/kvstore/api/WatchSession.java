@@ -300,8 +300,12 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
                 enqueue(new Batch(w, headerRevision, part, Batch.sizeOf(part)));
             }
         }
-        scheduleDrain();
         return true;
+    }
+
+    @Override
+    public void flush() {
+        scheduleDrain();
     }
 
     private void enqueue(Batch b) {

@@ -15,4 +15,11 @@ public interface CommitListener {
 
     /** {@code events} is immutable; the listener may keep it. */
     void onCommit(long rev, List<Event> events);
+
+    /**
+     * Called after the {@link #onCommit}s of one write group (one Raft entry's revisions), under the same lock: a
+     * listener that handed work on per revision can send it on once per group here.
+     */
+    default void afterCommits() {
+    }
 }

@@ -260,6 +260,11 @@ public final class KvStore implements KV {
                 }
                 currentRev = rev;
             }
+            try {
+                commitListener.afterCommits();
+            } catch (RuntimeException e) {
+                listenerFailure = listenerFailure == null ? e : listenerFailure;
+            }
             if (listenerFailure != null) {
                 throw listenerFailure;
             }

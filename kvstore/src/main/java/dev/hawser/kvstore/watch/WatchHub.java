@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,14 +39,10 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     private final KvSource store;
     private final ScheduledExecutorService catchUp;
     private final Object lock = new Object();
-    private final Set<Watcher> synced = new LinkedHashSet<>();
-    /**
-     * The synced set as an array, rebuilt only after it changed: commits iterate over it, so a
-     * sink may cancel a watcher (which edits the set) from inside {@link #onCommit}.
-     */
-    private Watcher[] syncedView = new Watcher[0];
-    private boolean syncedChanged;
+    private final SyncedWatchers synced = new SyncedWatchers();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
+    /** Sinks given responses since the last {@link #afterCommits}, to be flushed then. */
+    private final Set<WatchSink> toFlush = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean catchUpScheduled;
     /** The newest revision announced through {@link #onCommit}; it may not be visible to readers yet. */
     private long announced;
@@ -82,7 +80,6 @@ public final class WatchHub implements CommitListener, AutoCloseable {
             }
             if (w.nextRev > announced) {
                 synced.add(w);
-                syncedChanged = true;
                 return;
             }
             unsynced.add(w);
@@ -93,7 +90,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     public void cancel(Watcher w) {
         w.cancelled = true;
         synchronized (lock) {
-            syncedChanged |= synced.remove(w);
+            synced.remove(w);
             unsynced.remove(w);
         }
     }
@@ -117,9 +114,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     public void storeReplaced() {
         synchronized (lock) {
             announced = store.withKv(KV::rev);
-            unsynced.addAll(synced);
-            synced.clear();
-            syncedChanged = true;
+            unsynced.addAll(synced.removeAll());
         }
         scheduleCatchUp(0);
     }
@@ -140,39 +135,58 @@ public final class WatchHub implements CommitListener, AutoCloseable {
         List<Watcher> fellBehind = null;
         synchronized (lock) {
             announced = rev;
-            if (syncedChanged) {
-                syncedView = synced.toArray(new Watcher[0]);
-                syncedChanged = false;
-            }
-            for (Watcher w : syncedView) {
-                if (w.cancelled) {
-                    continue;
-                }
-                if (w.nextRev > rev) {
-                    continue; // started in the future
-                }
-                List<Event> mine = select(w, events);
-                w.nextRev = rev + 1;
-                if (mine.isEmpty()) {
-                    continue;
-                }
-                if (!w.sink().offer(w, rev, mine)) {
-                    w.nextRev = rev; // redeliver this revision from history
-                    if (fellBehind == null) {
-                        fellBehind = new ArrayList<>();
+            WatchSink lastSink = null;
+            for (Watcher[] group : synced.candidates(events)) {
+                for (Watcher w : group) {
+                    if (w.cancelled) {
+                        continue;
                     }
-                    fellBehind.add(w);
+                    if (w.nextRev > rev) {
+                        continue; // started in the future
+                    }
+                    List<Event> mine = select(w, events);
+                    w.nextRev = rev + 1;
+                    if (mine.isEmpty()) {
+                        continue;
+                    }
+                    WatchSink sink = w.sink();
+                    if (!sink.offer(w, rev, mine)) {
+                        w.nextRev = rev; // redeliver this revision from history
+                        if (fellBehind == null) {
+                            fellBehind = new ArrayList<>();
+                        }
+                        fellBehind.add(w);
+                    } else if (sink != lastSink) {
+                        toFlush.add(sink); // a stream's watchers tend to come one after another
+                        lastSink = sink;
+                    }
                 }
             }
             if (fellBehind != null) {
                 fellBehind.forEach(synced::remove);
                 unsynced.addAll(fellBehind);
-                syncedChanged = true;
             }
         }
         if (fellBehind != null) {
             scheduleCatchUp(100);
         }
+    }
+
+    /**
+     * The revisions of one write group were all announced: the streams that got responses send them now, so that
+     * a stream sends a group's revisions in one go, and a watcher's revisions of the group in one response.
+     */
+    @Override
+    public void afterCommits() {
+        List<WatchSink> sinks;
+        synchronized (lock) {
+            if (toFlush.isEmpty()) {
+                return;
+            }
+            sinks = new ArrayList<>(toFlush);
+            toFlush.clear();
+        }
+        sinks.forEach(WatchSink::flush);
     }
 
     /**
@@ -241,11 +255,11 @@ public final class WatchHub implements CommitListener, AutoCloseable {
                     // Everything announced was delivered; every later commit will be announced to it.
                     unsynced.remove(w);
                     synced.add(w);
-                    syncedChanged = true;
                     return true;
                 }
             }
             long next = store.withKv(kv -> replay(kv, w, from));
+            w.sink().flush();
             if (next < 0) {
                 return true; // compacted: the watcher was cancelled
             }

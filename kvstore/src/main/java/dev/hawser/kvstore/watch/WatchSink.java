@@ -11,10 +11,14 @@ import java.util.List;
  */
 public interface WatchSink {
     /**
-     * Queues one response. Events are whole revisions in revision order.
+     * Queues one response, to be sent on the next {@link #flush}. Events are whole revisions in revision order.
      * @param headerRevision the revision reported in the response header
      */
     boolean offer(Watcher w, long headerRevision, List<Event> events);
+
+    /** Sends what was offered: the hub calls it after a write group's offers, so that they leave together. */
+    default void flush() {
+    }
 
     /** The watcher's start is below the compaction point: tell the client and forget the watcher. */
     void compacted(Watcher w, long compactRevision);

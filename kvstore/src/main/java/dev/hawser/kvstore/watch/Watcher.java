@@ -69,6 +69,11 @@ public final class Watcher {
         return sink;
     }
 
+    /** The one key this watcher watches, or null when it watches a range: the hub indexes single keys. */
+    ByteString singleKey() {
+        return end.isEmpty() ? key : null;
+    }
+
     /** Whether this watcher wants the event: its key is in range and no filter drops its type. */
     boolean wants(Event e) {
         if (e.getType() == Event.EventType.PUT ? noPut : noDelete) {
