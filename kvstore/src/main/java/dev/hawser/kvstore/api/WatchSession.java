@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.api;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import dev.hawser.kvstore.mvcc.MvccException;
 import dev.hawser.kvstore.mvcc.RangeOptions;
 import dev.hawser.kvstore.mvcc.TxnRead;
@@ -204,7 +205,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         ByteString end = c.getRangeEnd();
         long current = hub.currentRevision();
         if (!end.isEmpty() && !end.equals(FROM_KEY)
-                && ByteString.unsignedLexicographicalComparator().compare(end, key) <= 0) {
+                && KeyOrder.UNSIGNED.compare(end, key) <= 0) {
             refuse(current, ERR_EMPTY_RANGE);
             return;
         }

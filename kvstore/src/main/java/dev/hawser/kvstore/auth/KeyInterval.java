@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.auth;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 
 import java.util.Comparator;
 
@@ -11,7 +12,7 @@ import java.util.Comparator;
  * single key (etcd's GHSA-xg4h-6gfc-h4m8 compared them before normalising).
  */
 record KeyInterval(ByteString start, ByteString end) {
-    static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
     private static final ByteString ZERO = ByteString.copyFrom(new byte[] {0});
 
     static KeyInterval of(ByteString key, ByteString rangeEnd) {

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.lease;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
@@ -91,7 +92,7 @@ public final class Lessor implements LeaseAttacher, LeaseLookup {
             throw EtcdError.LEASE_NOT_FOUND.exception();
         }
         List<ByteString> keys = new ArrayList<>(l.keys);
-        keys.sort(ByteString.unsignedLexicographicalComparator());
+        keys.sort(KeyOrder.UNSIGNED);
         for (ByteString key : keys) {
             w.deleteRange(key, ByteString.EMPTY);
         }
@@ -166,7 +167,7 @@ public final class Lessor implements LeaseAttacher, LeaseLookup {
         b.setTTL(primary ? l.remainingSeconds(nanoClock.getAsLong()) : l.ttlSeconds).setGrantedTTL(l.ttlSeconds);
         if (withKeys) {
             List<ByteString> keys = new ArrayList<>(l.keys);
-            keys.sort(ByteString.unsignedLexicographicalComparator());
+            keys.sort(KeyOrder.UNSIGNED);
             b.addAllKeys(keys);
         }
         return b.build();

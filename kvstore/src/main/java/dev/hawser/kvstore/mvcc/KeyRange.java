@@ -12,7 +12,7 @@ import java.util.NavigableMap;
  */
 public final class KeyRange {
     /** etcd's key order: unsigned lexicographic bytes. */
-    static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
     private static final ByteString FROM_KEY_END = ByteString.copyFrom(new byte[] {0});
     private static final KeyRange EMPTY = new KeyRange(ByteString.EMPTY, ByteString.EMPTY, false);
 

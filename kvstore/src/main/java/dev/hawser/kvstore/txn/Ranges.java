@@ -13,6 +13,7 @@ import dev.hawser.proto.etcdserverpb.RangeResponse;
 import dev.hawser.proto.etcdserverpb.ResponseHeader;
 import dev.hawser.proto.mvccpb.KeyValue;
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -100,7 +101,7 @@ public final class Ranges {
     }
 
     private static Comparator<KeyValue> comparator(RangeRequest.SortTarget target) {
-        Comparator<ByteString> bytes = ByteString.unsignedLexicographicalComparator();
+        Comparator<ByteString> bytes = KeyOrder.UNSIGNED;
         return switch (target) {
             case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
             case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.txn;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.mvcc.MvccException;
@@ -210,7 +211,7 @@ public final class Txns {
 
     private static boolean compareKv(Compare c, KeyValue kv) {
         int result = switch (c.getTarget()) {
-            case VALUE -> ByteString.unsignedLexicographicalComparator().compare(kv.getValue(), c.getValue());
+            case VALUE -> KeyOrder.UNSIGNED.compare(kv.getValue(), c.getValue());
             case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
             case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());
             case VERSION -> Long.compare(kv.getVersion(), c.getVersion());
