@@ -67,12 +67,12 @@ public class WatchFanOutBenchmark {
         }
         ByteString prefix = ByteString.copyFromUtf8("/registry/pods/");
         ByteString prefixEnd = ByteString.copyFromUtf8("/registry/pods0");
+        boolean onPrefix = shape.equals("prefix");
         CountingSink sink = null;
         for (int i = 0; i < watchers; i++) {
             if (i % WATCHERS_PER_SINK == 0) {
                 sink = new CountingSink();
             }
-            boolean onPrefix = shape.equals("prefix");
             hub.add(new Watcher(i, onPrefix ? prefix : keys[i % keys.length], onPrefix ? prefixEnd : ByteString.EMPTY,
                     false, false, false, false, 1, sink));
         }

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.auth;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
@@ -261,8 +262,8 @@ public final class AuthStore {
         }
         List<Permission> perms = without(role, r.getPerm().getKey(), r.getPerm().getRangeEnd());
         perms.add(r.getPerm());
-        perms.sort(Comparator.comparing(Permission::getKey, KeyInterval.ORDER)
-                .thenComparing(Permission::getRangeEnd, KeyInterval.ORDER));
+        perms.sort(Comparator.comparing(Permission::getKey, KeyOrder.UNSIGNED)
+                .thenComparing(Permission::getRangeEnd, KeyOrder.UNSIGNED));
         putRole(batch, s, role.toBuilder().clearKeyPermission().addAllKeyPermission(perms).build(), s.users());
     }
 

@@ -3,8 +3,6 @@ package dev.hawser.kvstore.auth;
 import com.google.protobuf.ByteString;
 import dev.hawser.kvstore.mvcc.KeyOrder;
 
-import java.util.Comparator;
-
 /**
  * A half-open key interval {@code [start, end)} read the way etcd reads a (key, range_end) pair: an empty end is the
  * single key, an end of {@code "\0"} is every key from {@code start} on (null end here). Permissions and requests
@@ -12,7 +10,6 @@ import java.util.Comparator;
  * single key (etcd's GHSA-xg4h-6gfc-h4m8 compared them before normalising).
  */
 record KeyInterval(ByteString start, ByteString end) {
-    static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
     private static final ByteString ZERO = ByteString.copyFrom(new byte[] {0});
 
     static KeyInterval of(ByteString key, ByteString rangeEnd) {
@@ -31,7 +28,7 @@ record KeyInterval(ByteString start, ByteString end) {
 
     /** True when the interval holds no key at all (an end at or before the start). */
     boolean empty() {
-        return end != null && ORDER.compare(start, end) >= 0;
+        return end != null && KeyOrder.UNSIGNED.compare(start, end) >= 0;
     }
 
     /** Compares interval ends, an unbounded end being the greatest. */
@@ -39,6 +36,6 @@ record KeyInterval(ByteString start, ByteString end) {
         if (a == null || b == null) {
             return a == b ? 0 : a == null ? 1 : -1;
         }
-        return ORDER.compare(a, b);
+        return KeyOrder.UNSIGNED.compare(a, b);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.auth;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import dev.hawser.proto.authpb.Permission;
 
 import java.util.ArrayList;
@@ -31,21 +32,21 @@ final class Permissions {
                 }
             }
         }
-        have.sort(Comparator.comparing(KeyInterval::start, KeyInterval.ORDER));
+        have.sort(Comparator.comparing(KeyInterval::start, KeyOrder.UNSIGNED));
         // Sweep from the request's start: each granted interval that begins at or before the covered prefix's end
         // extends it; a gap before the request's end means some key is not granted.
         ByteString reached = want.start();
         for (KeyInterval i : have) {
-            if (KeyInterval.ORDER.compare(i.start(), reached) > 0) {
+            if (KeyOrder.UNSIGNED.compare(i.start(), reached) > 0) {
                 break;
             }
             if (i.unbounded()) {
                 return true;
             }
-            if (KeyInterval.ORDER.compare(i.end(), reached) > 0) {
+            if (KeyOrder.UNSIGNED.compare(i.end(), reached) > 0) {
                 reached = i.end();
             }
-            if (!want.unbounded() && KeyInterval.ORDER.compare(reached, want.end()) >= 0) {
+            if (!want.unbounded() && KeyOrder.UNSIGNED.compare(reached, want.end()) >= 0) {
                 return true;
             }
         }

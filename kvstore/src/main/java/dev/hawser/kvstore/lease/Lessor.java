@@ -1,11 +1,11 @@
 package dev.hawser.kvstore.lease;
 
 import com.google.protobuf.ByteString;
-import dev.hawser.kvstore.mvcc.KeyOrder;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.mvcc.KV;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import dev.hawser.kvstore.mvcc.LeaseAttacher;
 import dev.hawser.kvstore.mvcc.TxnWrite;
 import dev.hawser.kvstore.storage.Backend;

@@ -2,7 +2,6 @@ package dev.hawser.kvstore.mvcc;
 
 import com.google.protobuf.ByteString;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableMap;
 
@@ -11,8 +10,6 @@ import java.util.NavigableMap;
  * once here keeps the rules out of the index and the transactions.
  */
 public final class KeyRange {
-    /** etcd's key order: unsigned lexicographic bytes. */
-    static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
     private static final ByteString FROM_KEY_END = ByteString.copyFrom(new byte[] {0});
     private static final KeyRange EMPTY = new KeyRange(ByteString.EMPTY, ByteString.EMPTY, false);
 
@@ -38,7 +35,7 @@ public final class KeyRange {
         if (end.equals(FROM_KEY_END)) {
             return new KeyRange(key, null, false);
         }
-        if (ORDER.compare(end, key) <= 0) {
+        if (KeyOrder.UNSIGNED.compare(end, key) <= 0) {
             return EMPTY;
         }
         return new KeyRange(key, end, false);
@@ -49,8 +46,8 @@ public final class KeyRange {
         if (end.isEmpty()) {
             return k.equals(key);
         }
-        int fromKey = ORDER.compare(k, key);
-        return fromKey >= 0 && (end.equals(FROM_KEY_END) || ORDER.compare(k, end) < 0);
+        int fromKey = KeyOrder.UNSIGNED.compare(k, key);
+        return fromKey >= 0 && (end.equals(FROM_KEY_END) || KeyOrder.UNSIGNED.compare(k, end) < 0);
     }
 
     /** The values of {@code map} whose keys are in this range, in key order. A live view, not a copy. */

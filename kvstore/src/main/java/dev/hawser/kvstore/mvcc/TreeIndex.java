@@ -16,7 +16,7 @@ import java.util.function.ObjLongConsumer;
  * look at revisions the writer has finished.
  */
 final class TreeIndex {
-    private final TreeMap<ByteString, KeyIndex> tree = new TreeMap<>(KeyRange.ORDER);
+    private final TreeMap<ByteString, KeyIndex> tree = new TreeMap<>(KeyOrder.UNSIGNED);
 
     /** The key at {@code atRev}, or null if it did not exist then. */
     IndexEntry get(ByteString key, long atRev) {

@@ -20,46 +20,41 @@ import java.util.Set;
  * may cancel a watcher meanwhile.
  */
 final class SyncedWatchers {
-    private final Set<Watcher> members = new HashSet<>();
     private final Map<ByteString, Group> byKey = new HashMap<>();
     private final Group ranges = new Group();
 
-    boolean add(Watcher w) {
-        if (!members.add(w)) {
-            return false;
-        }
+    void add(Watcher w) {
         ByteString key = w.singleKey();
         (key == null ? ranges : byKey.computeIfAbsent(key, k -> new Group())).add(w);
-        return true;
     }
 
-    boolean remove(Watcher w) {
-        if (!members.remove(w)) {
-            return false;
-        }
+    void remove(Watcher w) {
         ByteString key = w.singleKey();
         if (key == null) {
             ranges.remove(w);
-        } else {
-            Group g = byKey.get(key);
+            return;
+        }
+        Group g = byKey.get(key);
+        if (g != null) {
             g.remove(w);
             if (g.isEmpty()) {
                 byKey.remove(key);
             }
         }
-        return true;
     }
 
     boolean contains(Watcher w) {
-        return members.contains(w);
+        ByteString key = w.singleKey();
+        Group g = key == null ? ranges : byKey.get(key);
+        return g != null && g.contains(w);
     }
 
     /** Empties the group and returns who was in it. */
     List<Watcher> removeAll() {
-        List<Watcher> all = new ArrayList<>(members);
-        members.clear();
+        List<Watcher> all = new ArrayList<>(ranges.watchers);
+        byKey.values().forEach(g -> all.addAll(g.watchers));
         byKey.clear();
-        all.forEach(ranges::remove);
+        ranges.clear();
         return all;
     }
 
@@ -109,8 +104,17 @@ final class SyncedWatchers {
             }
         }
 
+        boolean contains(Watcher w) {
+            return watchers.contains(w);
+        }
+
         boolean isEmpty() {
             return watchers.isEmpty();
+        }
+
+        void clear() {
+            watchers.clear();
+            view = null;
         }
 
         Watcher[] view() {

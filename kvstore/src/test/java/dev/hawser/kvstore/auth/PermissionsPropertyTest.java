@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.hawser.kvstore.mvcc.KeyOrder;
 import dev.hawser.proto.authpb.Permission;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +76,7 @@ class PermissionsPropertyTest {
   }
 
   private static boolean inside(KeyInterval i, ByteString k) {
-    return KeyInterval.ORDER.compare(i.start(), k) <= 0 && (i.unbounded() || KeyInterval.ORDER.compare(k, i.end()) < 0);
+    return KeyOrder.UNSIGNED.compare(i.start(), k) <= 0 && (i.unbounded() || KeyOrder.UNSIGNED.compare(k, i.end()) < 0);
   }
 
   @Provide
