@@ -18,8 +18,8 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * commit index moves and sees that a follower's commit index is behind, but then only sends entries: with no new
  * entry to send it sends nothing, and the follower learns of the commit from the next heartbeat, up to half an
  * election timeout later. A write that came through a follower is answered once that follower applied it, so
- * every such write waited for that heartbeat. Here an appender with no entries but a follower behind on the commit
- * index sends an empty AppendEntries (a heartbeat), which carries the commit index.
+ * every such write waited for that heartbeat. Here an appender with no entries sends an empty AppendEntries (a
+ * heartbeat), which carries the commit index, when {@link CommitPushes} says the follower can use it.
  *
  * <p>The appenders also report AppendEntries replies to {@link HeartbeatRounds}, which confirms leadership for
  * linearizable reads with a heartbeat round instead of a log entry.
@@ -106,6 +106,8 @@ public final class CommitPushingGrpc implements RpcType {
     }
 
     static final class Appender extends GrpcLogAppender {
+        private final CommitPushes pushes = new CommitPushes();
+
         Appender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
             super(server, state, follower);
         }
@@ -113,8 +115,15 @@ public final class CommitPushingGrpc implements RpcType {
         @Override
         public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
             AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
-            if (request == null && !heartbeat && getRaftLog().getLastCommittedIndex() > getFollower().getCommitIndex()) {
-                return super.newAppendEntriesRequest(callId, true);
+            FollowerInfo follower = getFollower();
+            if (request == null && !heartbeat && pushes.worthPushing(
+                    getRaftLog().getLastCommittedIndex(), follower.getMatchIndex(), follower.getCommitIndex())) {
+                request = super.newAppendEntriesRequest(callId, true);
+            }
+            if (request != null) {
+                int n = request.getEntriesCount();
+                pushes.sent(request.getLeaderCommit(),
+                        n == 0 ? follower.getMatchIndex() : request.getEntries(n - 1).getIndex());
             }
             return request;
         }
