@@ -3,6 +3,7 @@ package dev.hawser.bench;
 import com.github.freva.asciitable.AsciiTable;
 import com.google.protobuf.ByteString;
 import dev.hawser.bench.compare.LocalCluster;
+import dev.hawser.bench.compare.Usage;
 import dev.hawser.bench.load.Connections;
 import dev.hawser.bench.load.Endpoint;
 import dev.hawser.bench.load.Keys;
@@ -26,8 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -186,14 +189,20 @@ final class CompareCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String[]> table = new ArrayList<>();
         List<String[]> cpuTable = new ArrayList<>();
+        List<String[]> switchTable = new ArrayList<>();
+        List<String[]> segmentTable = new ArrayList<>();
         SideResult etcdSide = metrics.getOrDefault("etcd", SideResult.NONE);
         SideResult hawserSide = metrics.getOrDefault("hawser", SideResult.NONE);
         for (Metric m : METRICS) {
             Double e = etcdSide.figure(m.id());
             Double h = hawserSide.figure(m.id());
             Double ratio = ratio(e, h);
-            Double ce = etcdSide.cpuMicrosPerOp(m.id());
-            Double ch = hawserSide.cpuMicrosPerOp(m.id());
+            Double ce = etcdSide.perOperation(m.id(), Usage.PerOperation::cpuMicros);
+            Double ch = hawserSide.perOperation(m.id(), Usage.PerOperation::cpuMicros);
+            Double se = etcdSide.perOperation(m.id(), Usage.PerOperation::threadSwitches);
+            Double sh = hawserSide.perOperation(m.id(), Usage.PerOperation::threadSwitches);
+            Double te = etcdSide.perOperation(m.id(), Usage.PerOperation::tcpSegments);
+            Double th = hawserSide.perOperation(m.id(), Usage.PerOperation::tcpSegments);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("workload", m.id());
             row.put("label", m.label());
@@ -203,11 +212,16 @@ final class CompareCommand implements Callable<Integer> {
             row.put("higherIsBetter", m.higherIsBetter());
             row.put("etcdCpuMicrosPerOperation", ce);
             row.put("hawserCpuMicrosPerOperation", ch);
+            row.put("etcdThreadSwitchesPerOperation", se);
+            row.put("hawserThreadSwitchesPerOperation", sh);
+            row.put("etcdTcpSegmentsPerOperation", te);
+            row.put("hawserTcpSegmentsPerOperation", th);
             row.put("etcdRounds", etcdSide.figureRounds().get(m.id()));
             row.put("hawserRounds", hawserSide.figureRounds().get(m.id()));
             rows.add(row);
-            cpuTable.add(new String[] {m.id(), cell("%,.0f", ce, failed(details, "etcd", m.id())),
-                    cell("%,.0f", ch, failed(details, "hawser", m.id())), ratioCell(ratio(ce, ch))});
+            cpuTable.add(costRow(m.id(), "%,.0f", ce, ch, details));
+            switchTable.add(costRow(m.id(), "%,.1f", se, sh, details));
+            segmentTable.add(costRow(m.id(), "%,.2f", te, th, details));
             table.add(new String[] {m.label(), cell(m.format(), e, failed(details, "etcd", m.id())),
                     cell(m.format(), h, failed(details, "hawser", m.id())),
                     ratioCell(ratio)});
@@ -225,6 +239,13 @@ final class CompareCommand implements Callable<Integer> {
                 + "requests, or events delivered for watch)");
         out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
                 TABLE_HEADER, null, cpuTable.toArray(new String[0][])));
+        // Most of a small write's CPU goes to moving messages between threads and processes: these two say how many.
+        out.println("Members' thread switches per operation (all 3 members' threads, voluntary and involuntary)");
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
+                TABLE_HEADER, null, switchTable.toArray(new String[0][])));
+        out.println("TCP segments sent per operation (the whole host: client and members, acknowledgements included)");
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
+                TABLE_HEADER, null, segmentTable.toArray(new String[0][])));
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -304,10 +325,10 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /**
-     * A side's figure of each round by workload, and its members' CPU time per operation in microseconds of each
-     * round; the table shows their medians.
+     * A side's figure of each round by workload, and what an operation cost in each round; the tables show their
+     * medians.
      */
-    private record SideResult(Map<String, List<Double>> figureRounds, Map<String, List<Double>> cpuRounds) {
+    private record SideResult(Map<String, List<Double>> figureRounds, Map<String, List<Usage.PerOperation>> costRounds) {
         static final SideResult NONE = new SideResult(Map.of(), Map.of());
 
         /** The median of the workload's rounds, or null when none of them gave a figure. */
@@ -315,8 +336,11 @@ final class CompareCommand implements Callable<Integer> {
             return medianOrNull(figureRounds.get(id));
         }
 
-        Double cpuMicrosPerOp(String id) {
-            return medianOrNull(cpuRounds.get(id));
+        /** The median over the workload's rounds of one count per operation, or null when no round had it. */
+        Double perOperation(String id, Function<Usage.PerOperation, Double> count) {
+            List<Double> values = costRounds.getOrDefault(id, List.of()).stream().map(count)
+                    .filter(Objects::nonNull).toList();
+            return values.isEmpty() ? null : median(values);
         }
 
         private static Double medianOrNull(List<Double> values) {
@@ -341,7 +365,7 @@ final class CompareCommand implements Callable<Integer> {
     private SideResult runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
                                Map<String, Object> details, PrintWriter out) throws Exception {
         Map<String, List<Double>> figures = new LinkedHashMap<>();
-        Map<String, List<Double>> cpu = new LinkedHashMap<>();
+        Map<String, List<Usage.PerOperation>> costs = new LinkedHashMap<>();
         Map<String, Step> steps = new LinkedHashMap<>();
         steps.put("put-100", (eps, d, k) -> Figure.rate(record(out, side, d, "put-100",
                 put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))));
@@ -387,7 +411,7 @@ final class CompareCommand implements Callable<Integer> {
                     log(out, side, "round " + round + " of " + rounds);
                 }
                 for (Map.Entry<String, Step> step : steps.entrySet()) {
-                    measureOnce(side, cluster, eps, step.getKey(), step.getValue(), d, figures, cpu, out);
+                    measureOnce(side, cluster, eps, step.getKey(), step.getValue(), d, figures, costs, out);
                 }
             }
             if (rounds > 1) {
@@ -399,24 +423,25 @@ final class CompareCommand implements Callable<Integer> {
             }
             details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
         }
-        return new SideResult(figures, cpu);
+        return new SideResult(figures, costs);
     }
 
-    /** Runs one workload once at full size and adds its figure, and its members' CPU per operation, to the lists. */
+    /** Runs one workload once at full size and adds its figure, and what an operation cost, to the lists. */
     private static void measureOnce(String side, LocalCluster cluster, List<String> eps, String id, Step step,
                                     Map<String, Object> details, Map<String, List<Double>> figures,
-                                    Map<String, List<Double>> cpu, PrintWriter out) throws Exception {
+                                    Map<String, List<Usage.PerOperation>> costs, PrintWriter out) throws Exception {
         try {
             // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
             cluster.awaitReady(Duration.ofSeconds(30));
-            long cpuBefore = cluster.cpuNanos();
+            Usage before = cluster.usage();
             Figure f = step.run(eps, details, 1.0);
-            long cpuAfter = cluster.cpuNanos();
+            Usage.PerOperation cost = cluster.usage().since(before, f.operations());
             figures.computeIfAbsent(id, k -> new ArrayList<>()).add(f.value());
-            if (cpuBefore >= 0 && cpuAfter >= 0 && f.operations() > 0) {
-                double micros = (cpuAfter - cpuBefore) / 1e3 / f.operations();
-                cpu.computeIfAbsent(id, k -> new ArrayList<>()).add(micros);
-                log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us per operation", id, micros));
+            costs.computeIfAbsent(id, k -> new ArrayList<>()).add(cost);
+            if (cost.cpuMicros() != null) {
+                log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us, %s thread switches, %s TCP "
+                        + "segments per operation", id, cost.cpuMicros(), orDash(cost.threadSwitches()),
+                        orDash(cost.tcpSegments())));
             }
         } catch (BenchException e) {
             details.put(id + "-failure", e.getMessage());
@@ -625,6 +650,16 @@ final class CompareCommand implements Callable<Integer> {
 
     private static Double ratio(Double etcd, Double hawser) {
         return etcd != null && hawser != null && etcd > 0 ? hawser / etcd : null;
+    }
+
+    /** A row of a cost table: the workload, each side's count per operation and their ratio. */
+    private static String[] costRow(String id, String format, Double etcd, Double hawser, Map<String, Object> details) {
+        return new String[] {id, cell(format, etcd, failed(details, "etcd", id)),
+                cell(format, hawser, failed(details, "hawser", id)), ratioCell(ratio(etcd, hawser))};
+    }
+
+    private static String orDash(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     private static String ratioCell(Double ratio) {

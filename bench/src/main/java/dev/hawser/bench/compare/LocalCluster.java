@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -139,17 +138,9 @@ public final class LocalCluster implements AutoCloseable {
                 + " (logs in " + members.get(0).log().getParent() + ")");
     }
 
-    /** CPU time all members have used so far, in nanoseconds, or -1 if the OS does not say. */
-    public long cpuNanos() {
-        long total = 0;
-        for (Process p : processes) {
-            Optional<Duration> cpu = p.info().totalCpuDuration();
-            if (cpu.isEmpty()) {
-                return -1;
-            }
-            total += cpu.get().toNanos();
-        }
-        return total;
+    /** What the members have used so far (see {@link Usage}). */
+    public Usage usage() {
+        return Usage.of(processes);
     }
 
     /** Sum of the members' resident memory in MB (Linux /proc), or -1 if unknown. */
