@@ -231,21 +231,17 @@ final class CompareCommand implements Callable<Integer> {
         out.println();
         out.printf(Locale.ROOT, "etcd 3.4 vs Hawser, 3 members each on loopback, %d cores, load average %s at start, %s at end%n",
                 Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
-        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                TABLE_HEADER, null, table.toArray(new String[0][])));
+        printTable(out, table);
         // The members share the client's cores, so CPU time per operation tells what a figure cost, apart from
         // how the run's CPU was divided between the members and the client.
         out.println("Members' CPU time per operation (microseconds, all 3 members, lower is better; operations are "
                 + "requests, or events delivered for watch)");
-        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                TABLE_HEADER, null, cpuTable.toArray(new String[0][])));
+        printTable(out, cpuTable);
         // Most of a small write's CPU goes to moving messages between threads and processes: these two say how many.
         out.println("Members' thread switches per operation (all 3 members' threads, voluntary and involuntary)");
-        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                TABLE_HEADER, null, switchTable.toArray(new String[0][])));
+        printTable(out, switchTable);
         out.println("TCP segments sent per operation (the whole host: client and members, acknowledgements included)");
-        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS,
-                TABLE_HEADER, null, segmentTable.toArray(new String[0][])));
+        printTable(out, segmentTable);
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -440,8 +436,8 @@ final class CompareCommand implements Callable<Integer> {
             costs.computeIfAbsent(id, k -> new ArrayList<>()).add(cost);
             if (cost.cpuMicros() != null) {
                 log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us, %s thread switches, %s TCP "
-                        + "segments per operation", id, cost.cpuMicros(), orDash(cost.threadSwitches()),
-                        orDash(cost.tcpSegments())));
+                        + "segments per operation", id, cost.cpuMicros(), cell("%.1f", cost.threadSwitches(), false),
+                        cell("%.1f", cost.tcpSegments(), false)));
             }
         } catch (BenchException e) {
             details.put(id + "-failure", e.getMessage());
@@ -658,8 +654,9 @@ final class CompareCommand implements Callable<Integer> {
                 cell(format, hawser, failed(details, "hawser", id)), ratioCell(ratio(etcd, hawser))};
     }
 
-    private static String orDash(Double value) {
-        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
+    private static void printTable(PrintWriter out, List<String[]> rows) {
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, TABLE_HEADER, null,
+                rows.toArray(new String[0][])));
     }
 
     private static String ratioCell(Double ratio) {
