@@ -28,6 +28,7 @@ public final class WatchService implements BindableService {
     private final RaftNode raft;
     private final Headers headers;
     private final Executor executor;
+    private final ScheduledExecutorService timer;
     private final WatchLimits settings;
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -39,6 +40,7 @@ public final class WatchService implements BindableService {
         this.authorizer = authorizer;
         this.headers = headers;
         this.executor = executor;
+        this.timer = timer;
         this.settings = settings;
         long every = settings.progressNotifyIntervalMs();
         timer.scheduleWithFixedDelay(() -> sessions.forEach(WatchSession::progressTick), every, every, TimeUnit.MILLISECONDS);
@@ -98,7 +100,7 @@ public final class WatchService implements BindableService {
         }
         WatchHub hub = raft.stateMachine().watchHub();
         Callers.Identity caller = Callers.current();
-        WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, settings, sessions::remove,
+        WatchSession s = new WatchSession(call, hub, raft.stateMachine(), headers, executor, timer, settings, sessions::remove,
                 RequestMetadata.requiresLeader(), (key, end) -> {
                     if (caller.refused() != null) {
                         throw caller.refused();

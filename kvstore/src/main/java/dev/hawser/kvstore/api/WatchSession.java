@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -143,6 +144,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Object sendLock = new Object();
+    private final DrainPacer pacer;
     private volatile boolean closed;
     /**
      * Event lists encoded lately, kept while the next watchers in the queue get the same lists (the hub hands
@@ -161,8 +163,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private long nextId;
 
     WatchSession(ServerCallStreamObserver<WatchMessage> out, WatchHub hub, KvSource store, Headers headers,
-                 Executor executor, WatchLimits settings, Consumer<WatchSession> onClose, boolean requiresLeader,
-                 Permission permission) {
+                 Executor executor, ScheduledExecutorService timer, WatchLimits settings, Consumer<WatchSession> onClose,
+                 boolean requiresLeader, Permission permission) {
         this.requiresLeader = requiresLeader;
         this.permission = permission;
         this.out = out;
@@ -172,6 +174,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         this.executor = executor;
         this.settings = settings;
         this.onClose = onClose;
+        this.pacer = new DrainPacer(timer, settings.busyStreamIntervalMs(), this::scheduleDrain);
         out.setOnReadyHandler(this::scheduleDrain);
         out.setOnCancelHandler(this::close);
     }
@@ -306,7 +309,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
 
     @Override
     public void flush() {
-        scheduleDrain();
+        pacer.eventsQueued();
     }
 
     private void enqueue(Batch b) {
@@ -378,7 +381,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     }
 
     private void drain() {
-        boolean sentAny = false;
+        int sent = 0;
         try {
             synchronized (sendLock) {
                 while (!closed && out.isReady()) {
@@ -388,7 +391,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
                     }
                     queued.decrementAndGet();
                     send(p);
-                    sentAny = true;
+                    sent++;
                 }
             }
         } catch (RuntimeException e) {
@@ -401,7 +404,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (!queue.isEmpty() && out.isReady()) {
             scheduleDrain();
         }
-        if (sentAny) {
+        if (sent > 0) {
+            pacer.drained(sent);
             hub.sinkDrained();
         }
     }

@@ -11,6 +11,19 @@ public final class Durations {
     }
 
     public static long parseMillis(String flag, String text) {
+        long total = parse(flag, text);
+        if (total <= 0) {
+            throw new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
+        }
+        return total;
+    }
+
+    /** A duration where 0 turns the feature off. */
+    public static long parseMillisOrZero(String flag, String text) {
+        return "0".equals(text) ? 0 : parse(flag, text);
+    }
+
+    private static long parse(String flag, String text) {
         Matcher m = PART.matcher(text);
         long total = 0;
         int at = 0;
@@ -24,7 +37,7 @@ public final class Durations {
             };
             at = m.end();
         }
-        if (at != text.length() || text.isEmpty() || total <= 0) {
+        if (at != text.length() || text.isEmpty()) {
             throw new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
         }
         return total;

@@ -86,6 +86,12 @@ final class StoreCommand implements Callable<Integer> {
             description = "Watchers one Watch stream may hold; more are refused with a canceled response (default: ${DEFAULT-VALUE}).")
     int maxWatchersPerStream;
 
+    @Option(names = "--experimental-watch-busy-stream-interval", defaultValue = WatchLimits.DEFAULT_BUSY_STREAM_INTERVAL,
+            description = "A Watch stream that has just sent " + WatchLimits.BUSY_STREAM_RESPONSES + " or more responses at "
+                    + "once waits this long before its next ones, so that its watchers' events leave in fewer, larger "
+                    + "responses; 0 sends at once (default: ${DEFAULT-VALUE}).")
+    String watchBusyStreamInterval;
+
     @Option(names = "--cert-file", paramLabel = "FILE", description = "Certificate (PEM) served on the https:// client URLs.")
     Path certFile;
 
@@ -209,6 +215,7 @@ final class StoreCommand implements Callable<Integer> {
                 certFile == null ? null : new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth),
                 maxConcurrentStreams,
                 maxWatchersPerStream,
+                Durations.parseMillisOrZero("--experimental-watch-busy-stream-interval", watchBusyStreamInterval),
                 peerCertFile == null && peerKeyFile == null ? null : new PeerTls(peerCertFile, peerKeyFile,
                         peerTrustedCaFile, peerClientCertAuth, peerCertAllowedCn),
                 new AuthOptions(authToken, authTokenTtl, bcryptCost));

@@ -31,6 +31,7 @@ public record StoreConfig(
         ClientTls clientTls,
         int maxConcurrentStreams,
         int maxWatchersPerStream,
+        long watchBusyStreamIntervalMs,
         PeerTls peerTls,
         AuthOptions auth) {
 

@@ -135,7 +135,8 @@ public final class StoreServer implements AutoCloseable {
                 .intercept(new AuthInterceptor(raft, authorizer, 2 * cfg.electionTimeoutMs()))
                 .addService(new KvService(raft, headers, limits, executor, cfg.quotaBackendBytes(), authorizer))
                 .addService(new WatchService(raft, headers, executor, scheduler, new WatchLimits(
-                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs(), cfg.maxWatchersPerStream()),
+                        WATCH_QUEUE_RESPONSES, cfg.maxRequestBytes(), cfg.watchProgressNotifyIntervalMs(), cfg.maxWatchersPerStream(),
+                        cfg.watchBusyStreamIntervalMs()),
                         authorizer))
                 .addService(new LeaseService(raft, headers, executor, cfg.quotaBackendBytes(), authorizer))
                 .addService(new LockService(raft, headers, executor, authorizer))
