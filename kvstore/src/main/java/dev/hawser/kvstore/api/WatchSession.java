@@ -285,6 +285,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (closed || w.isCancelled()) {
             return true; // nobody listens any more; nothing to catch up on
         }
+        pacer.offered();
         // prev_kv may double an event's size.
         long limit = w.prevKv() ? settings.maxRequestBytes() / 2 : settings.maxRequestBytes();
         long bytes = Batch.sizeOf(events);
@@ -405,7 +406,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             scheduleDrain();
         }
         if (sent > 0) {
-            pacer.drained(sent);
+            pacer.drained();
             hub.sinkDrained();
         }
     }

@@ -87,9 +87,9 @@ final class StoreCommand implements Callable<Integer> {
     int maxWatchersPerStream;
 
     @Option(names = "--experimental-watch-busy-stream-interval", defaultValue = WatchLimits.DEFAULT_BUSY_STREAM_INTERVAL,
-            description = "A Watch stream that has just sent " + WatchLimits.BUSY_STREAM_RESPONSES + " or more responses at "
-                    + "once waits this long before its next ones, so that its watchers' events leave in fewer, larger "
-                    + "responses; 0 sends at once (default: ${DEFAULT-VALUE}).")
+            description = "A Watch stream whose watchers are offered more than " + WatchLimits.BUSY_STREAM_OFFERS_PER_SECOND
+                    + " revisions a second (one per watcher per revision) sends at most once per this interval, so that "
+                    + "their events leave in fewer, larger responses; 0 sends each revision at once (default: ${DEFAULT-VALUE}).")
     String watchBusyStreamInterval;
 
     @Option(names = "--cert-file", paramLabel = "FILE", description = "Certificate (PEM) served on the https:// client URLs.")
