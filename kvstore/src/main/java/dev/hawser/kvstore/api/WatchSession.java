@@ -65,14 +65,16 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
      */
     private static final class Batch {
         final Watcher watcher;
-        private final List<Revision> revisions = new ArrayList<>(2);
+        private final Revision first;
+        private Revision last;
         private int events;
         private long bytes;
         private boolean taken;
 
         Batch(Watcher watcher, long revision, List<Event> events, long bytes) {
             this.watcher = watcher;
-            this.revisions.add(new Revision(revision, events));
+            this.first = new Revision(revision, events);
+            this.last = first;
             this.events = events.size();
             this.bytes = bytes;
         }
@@ -81,7 +83,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             if (taken || events + more.size() > MAX_EVENTS_PER_RESPONSE || bytes + moreBytes > maxBytes) {
                 return false;
             }
-            revisions.add(new Revision(revision, more));
+            last.next = new Revision(revision, more);
+            last = last.next;
             events += more.size();
             bytes += moreBytes;
             return true;
@@ -100,14 +103,37 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return e.getSerializedSize() + 4;
         }
 
-        synchronized List<Revision> take() {
+        /** The revisions, first to last; none join after this. */
+        synchronized Revision take() {
             taken = true;
-            return revisions;
+            return first;
         }
     }
 
-    /** The events of one offer, as the hub handed them (the same list for every watcher that wants them all). */
-    private record Revision(long header, List<Event> events) {
+    /**
+     * The events of one offer, as the hub handed them (the same list for every watcher that wants them all), and
+     * the next revision of the same batch: a chain, since a busy stream's batches collect dozens.
+     */
+    private static final class Revision {
+        final long header;
+        final List<Event> events;
+        /** Set under the batch's lock before it is taken, read after. */
+        Revision next;
+
+        Revision(long header, List<Event> events) {
+            this.header = header;
+            this.events = events;
+        }
+
+        /** Whether two chains hold the same revisions with the same event lists: then they encode alike. */
+        static boolean same(Revision a, Revision b) {
+            for (; a != null && b != null; a = a.next, b = b.next) {
+                if (a.header != b.header || a.events != b.events) {
+                    return false;
+                }
+            }
+            return a == b;
+        }
     }
 
     /** Events as sent (prev_kv filled in when asked for) and their encoding; a fragmenting watcher needs both. */
@@ -137,8 +163,6 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     /** The client sent hasleader=true: it wants the stream to fail rather than wait without a leader. */
     private final boolean requiresLeader;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
-    /** Each watcher's batch still open for more revisions. */
-    private final Map<Watcher, Batch> open = new ConcurrentHashMap<>();
     private final Set<Long> fragmenting = ConcurrentHashMap.newKeySet();
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -159,6 +183,13 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     /** The header last encoded and its revision; guarded by sendLock. */
     private ByteString lastHeader;
     private long lastHeaderRevision = -1;
+    /**
+     * The last batch's revisions and prev_kv option and its encoded response body: watchers of a stream that want
+     * the same events get the same revisions, and on a busy stream dozens of them. Guarded by sendLock.
+     */
+    private Revision lastBodyRevisions;
+    private boolean lastBodyPrevKv;
+    private ByteString lastBody;
     /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
     private long nextId;
 
@@ -262,7 +293,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return; // etcd ignores unknown IDs
         }
         hub.cancel(w);
-        open.remove(w);
+        w.sinkState().set(null);
         fragmenting.remove(id);
         enqueueControl(WatchResponse.newBuilder().setHeader(headers.of(hub.currentRevision()))
                 .setWatchId(id).setCanceled(true).build());
@@ -289,7 +320,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         // prev_kv may double an event's size.
         long limit = w.prevKv() ? settings.maxRequestBytes() / 2 : settings.maxRequestBytes();
         long bytes = Batch.sizeOf(events);
-        Batch b = open.get(w);
+        Batch b = (Batch) w.sinkState().get();
         if (b != null && b.join(headerRevision, events, bytes, limit)) {
             return true;
         }
@@ -314,7 +345,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     }
 
     private void enqueue(Batch b) {
-        open.put(b.watcher, b);
+        b.watcher.sinkState().set(b);
         queued.incrementAndGet();
         queue.add(new Pending(null, b));
     }
@@ -416,30 +447,45 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             out.onNext(WatchMessage.of(p.control()));
             return;
         }
-        Watcher w = p.batch().watcher;
-        List<Revision> revisions = p.batch().take();
-        open.remove(w, p.batch());
+        Batch batch = p.batch();
+        Watcher w = batch.watcher;
+        Revision revisions = batch.take();
+        w.sinkState().compareAndSet(batch, null);
         if (w.isCancelled()) {
             return;
         }
         w.markSent();
-        long header = revisions.get(revisions.size() - 1).header();
-        List<Encoded> parts = new ArrayList<>(revisions.size());
-        ByteString body = header(header);
-        for (Revision r : revisions) {
-            Encoded e = encode(r.events(), w.prevKv());
-            parts.add(e);
-            body = body.concat(e.bytes());
-        }
+        ByteString body = body(revisions, w.prevKv());
         if (body.size() > settings.maxRequestBytes() && fragmenting.contains(w.id())) {
             List<Event> events = new ArrayList<>();
-            parts.forEach(e -> events.addAll(e.events()));
+            long header = 0;
+            for (Revision r = revisions; r != null; r = r.next) {
+                events.addAll(encode(r.events, w.prevKv()).events());
+                header = r.header;
+            }
             if (events.size() > 1) {
                 sendFragments(w, header, events);
                 return;
             }
         }
         out.onNext(WatchMessage.forWatcher(w.id(), body));
+    }
+
+    /** A watcher's response without its watch ID: the last revision's header, then every revision's events. */
+    private ByteString body(Revision revisions, boolean prevKv) {
+        if (prevKv == lastBodyPrevKv && Revision.same(revisions, lastBodyRevisions)) {
+            return lastBody;
+        }
+        ByteString events = ByteString.EMPTY;
+        long header = 0;
+        for (Revision r = revisions; r != null; r = r.next) {
+            events = events.concat(encode(r.events, prevKv).bytes());
+            header = r.header;
+        }
+        lastBody = header(header).concat(events);
+        lastBodyRevisions = revisions;
+        lastBodyPrevKv = prevKv;
+        return lastBody;
     }
 
     private ByteString header(long revision) {
@@ -552,9 +598,10 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         watchers.clear();
         queue.clear();
-        open.clear();
         synchronized (sendLock) {
             encoded.clear();
+            lastBodyRevisions = null;
+            lastBody = null;
         }
         onClose.accept(this);
     }

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.hawser.kvstore.mvcc.KeyRange;
 import dev.hawser.proto.mvccpb.Event;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
  * One watch: a key range, filters, and the next revision it still has to receive. The
  * hub moves it between the synced group (fed live on every commit) and the unsynced set
@@ -23,6 +25,8 @@ public final class Watcher {
     volatile boolean cancelled;
     /** Set when events were sent since the last progress tick. */
     private volatile boolean sentSinceTick;
+    /** What its sink keeps for this watcher between offers: a stream's response still open for more revisions. */
+    private final AtomicReference<Object> sinkState = new AtomicReference<>();
 
     public Watcher(long id, ByteString key, ByteString end, boolean noPut, boolean noDelete,
                    boolean prevKv, boolean progressNotify, long nextRev, WatchSink sink) {
@@ -67,6 +71,10 @@ public final class Watcher {
 
     WatchSink sink() {
         return sink;
+    }
+
+    public AtomicReference<Object> sinkState() {
+        return sinkState;
     }
 
     /** The one key this watcher watches, or null when it watches a range: the hub indexes single keys. */
