@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,17 +66,15 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
      */
     private static final class Batch {
         final Watcher watcher;
-        private final Revision first;
         private Revision last;
         private int events;
         private long bytes;
         private boolean taken;
 
-        Batch(Watcher watcher, long revision, List<Event> events, long bytes) {
+        Batch(Watcher watcher, Revision first, long bytes) {
             this.watcher = watcher;
-            this.first = new Revision(revision, events);
             this.last = first;
-            this.events = events.size();
+            this.events = first.events.size();
             this.bytes = bytes;
         }
 
@@ -83,8 +82,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             if (taken || events + more.size() > MAX_EVENTS_PER_RESPONSE || bytes + moreBytes > maxBytes) {
                 return false;
             }
-            last.next = new Revision(revision, more);
-            last = last.next;
+            last = last.then(revision, more);
             events += more.size();
             bytes += moreBytes;
             return true;
@@ -103,36 +101,56 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return e.getSerializedSize() + 4;
         }
 
-        /** The revisions, first to last; none join after this. */
+        /** The last of the batch's revisions (each links to the one before); none join after this. */
         synchronized Revision take() {
             taken = true;
-            return first;
+            return last;
         }
     }
 
     /**
-     * The events of one offer, as the hub handed them (the same list for every watcher that wants them all), and
-     * the next revision of the same batch: a chain, since a busy stream's batches collect dozens.
+     * The events of one offer, as the hub handed them (the same list for every watcher that wants them all), after
+     * the revisions before it in the same batch. Batches that receive the same revisions share one chain (see
+     * {@link #then}), so that the stream can tell by identity that two watchers' responses encode alike: on a busy
+     * stream a batch collects dozens of revisions, and comparing them one by one would cost as much as encoding.
      */
     private static final class Revision {
         final long header;
         final List<Event> events;
-        /** Set under the batch's lock before it is taken, read after. */
-        Revision next;
+        final Revision previous;
+        /**
+         * The revision some batch added after this one most lately: the next batch that adds the same one shares it.
+         * Read and written without a lock; a stale read only makes a batch build its own chain.
+         */
+        private Revision lastNext;
 
-        Revision(long header, List<Event> events) {
+        Revision(long header, List<Event> events, Revision previous) {
             this.header = header;
             this.events = events;
+            this.previous = previous;
         }
 
-        /** Whether two chains hold the same revisions with the same event lists: then they encode alike. */
-        static boolean same(Revision a, Revision b) {
-            for (; a != null && b != null; a = a.next, b = b.next) {
-                if (a.header != b.header || a.events != b.events) {
-                    return false;
-                }
+        boolean is(long header, List<Event> events) {
+            return this.header == header && this.events == events;
+        }
+
+        Revision then(long header, List<Event> events) {
+            Revision next = lastNext;
+            if (next == null || !next.is(header, events)) {
+                next = new Revision(header, events, this);
+                lastNext = next;
             }
-            return a == b;
+            return next;
+        }
+
+        /** This chain's revisions, first to last. */
+        List<Revision> inOrder() {
+            List<Revision> all = new ArrayList<>();
+            for (Revision r = this; r != null; r = r.previous) {
+                all.add(r);
+            }
+            Collections.reverse(all);
+            return all;
         }
     }
 
@@ -190,6 +208,8 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private Revision lastBodyRevisions;
     private boolean lastBodyPrevKv;
     private ByteString lastBody;
+    /** The first revision of the batch begun last: batches begun with the same revision share it (see Revision). */
+    private volatile Revision lastFirst;
     /** Next automatic watch ID; requests arrive one at a time, so no lock is needed. */
     private long nextId;
 
@@ -328,12 +348,12 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             return false;
         }
         if (bytes <= limit) {
-            enqueue(new Batch(w, headerRevision, events, bytes));
+            enqueue(new Batch(w, first(headerRevision, events), bytes));
         } else {
             // A history read can hold more than one message should: it leaves in pieces of whole revisions, so
             // that a client with gRPC's default 4 MiB receive limit can read it.
             for (List<Event> part : splitAtRevisions(events, limit)) {
-                enqueue(new Batch(w, headerRevision, part, Batch.sizeOf(part)));
+                enqueue(new Batch(w, first(headerRevision, part), Batch.sizeOf(part)));
             }
         }
         return true;
@@ -342,6 +362,15 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     @Override
     public void flush() {
         pacer.eventsQueued();
+    }
+
+    private Revision first(long header, List<Event> events) {
+        Revision r = lastFirst;
+        if (r == null || !r.is(header, events)) {
+            r = new Revision(header, events, null);
+            lastFirst = r;
+        }
+        return r;
     }
 
     private void enqueue(Batch b) {
@@ -449,22 +478,20 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         }
         Batch batch = p.batch();
         Watcher w = batch.watcher;
-        Revision revisions = batch.take();
+        Revision last = batch.take();
         w.sinkState().compareAndSet(batch, null);
         if (w.isCancelled()) {
             return;
         }
         w.markSent();
-        ByteString body = body(revisions, w.prevKv());
+        ByteString body = body(last, w.prevKv());
         if (body.size() > settings.maxRequestBytes() && fragmenting.contains(w.id())) {
             List<Event> events = new ArrayList<>();
-            long header = 0;
-            for (Revision r = revisions; r != null; r = r.next) {
+            for (Revision r : last.inOrder()) {
                 events.addAll(encode(r.events, w.prevKv()).events());
-                header = r.header;
             }
             if (events.size() > 1) {
-                sendFragments(w, header, events);
+                sendFragments(w, last.header, events);
                 return;
             }
         }
@@ -472,18 +499,16 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     }
 
     /** A watcher's response without its watch ID: the last revision's header, then every revision's events. */
-    private ByteString body(Revision revisions, boolean prevKv) {
-        if (prevKv == lastBodyPrevKv && Revision.same(revisions, lastBodyRevisions)) {
+    private ByteString body(Revision last, boolean prevKv) {
+        if (last == lastBodyRevisions && prevKv == lastBodyPrevKv) {
             return lastBody;
         }
         ByteString events = ByteString.EMPTY;
-        long header = 0;
-        for (Revision r = revisions; r != null; r = r.next) {
+        for (Revision r : last.inOrder()) {
             events = events.concat(encode(r.events, prevKv).bytes());
-            header = r.header;
         }
-        lastBody = header(header).concat(events);
-        lastBodyRevisions = revisions;
+        lastBody = header(last.header).concat(events);
+        lastBodyRevisions = last;
         lastBodyPrevKv = prevKv;
         return lastBody;
     }
@@ -602,6 +627,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
             encoded.clear();
             lastBodyRevisions = null;
             lastBody = null;
+            lastFirst = null;
         }
         onClose.accept(this);
     }

@@ -144,7 +144,10 @@ public final class WatchHub implements CommitListener, AutoCloseable {
                     if (w.nextRev > rev) {
                         continue; // started in the future
                     }
-                    List<Event> mine = select(w, events);
+                    // A single-key watcher is a candidate of a one-event revision only through that event's key.
+                    List<Event> mine = events.size() == 1 && w.singleKey() != null
+                            ? (w.wantsType(events.get(0)) ? events : List.of())
+                            : select(w, events);
                     w.nextRev = rev + 1;
                     if (mine.isEmpty()) {
                         continue;

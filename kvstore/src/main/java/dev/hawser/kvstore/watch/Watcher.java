@@ -84,10 +84,12 @@ public final class Watcher {
 
     /** Whether this watcher wants the event: its key is in range and no filter drops its type. */
     boolean wants(Event e) {
-        if (e.getType() == Event.EventType.PUT ? noPut : noDelete) {
-            return false;
-        }
-        return contains(e.getKv().getKey());
+        return wantsType(e) && contains(e.getKv().getKey());
+    }
+
+    /** Whether no filter drops the event's type. */
+    boolean wantsType(Event e) {
+        return !(e.getType() == Event.EventType.PUT ? noPut : noDelete);
     }
 
     boolean contains(ByteString k) {

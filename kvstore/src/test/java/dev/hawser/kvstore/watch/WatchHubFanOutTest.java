@@ -41,13 +41,15 @@ class WatchHubFanOutTest {
 
         hub.onCommit(1, List.of(put("a", 1)));
         hub.onCommit(2, List.of(put("b", 2), delete("a", 2), put("c", 2)));
+        hub.onCommit(3, List.of(delete("a", 3)));
+        hub.onCommit(4, List.of(put("a", 4)));
         hub.afterCommits();
 
-        assertEquals(List.of("1:PUT a", "2:DELETE a"), sink.received(onA));
-        assertEquals(List.of("1:PUT a", "2:DELETE a"), sink.received(onATwice));
-        assertEquals(List.of("1:PUT a", "2:PUT b", "2:DELETE a"), sink.received(range));
+        assertEquals(List.of("1:PUT a", "2:DELETE a", "3:DELETE a", "4:PUT a"), sink.received(onA));
+        assertEquals(List.of("1:PUT a", "2:DELETE a", "3:DELETE a", "4:PUT a"), sink.received(onATwice));
+        assertEquals(List.of("1:PUT a", "2:PUT b", "2:DELETE a", "3:DELETE a", "4:PUT a"), sink.received(range));
         assertEquals(List.of("2:PUT b", "2:PUT c"), sink.received(fromB));
-        assertEquals(List.of("2:DELETE a"), sink.received(onANoPut));
+        assertEquals(List.of("2:DELETE a", "3:DELETE a"), sink.received(onANoPut));
         assertEquals(List.of(), sink.received(onZ));
     }
 
