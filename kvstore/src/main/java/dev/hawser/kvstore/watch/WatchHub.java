@@ -144,10 +144,7 @@ public final class WatchHub implements CommitListener, AutoCloseable {
                     if (w.nextRev > rev) {
                         continue; // started in the future
                     }
-                    // A single-key watcher is a candidate of a one-event revision only through that event's key.
-                    List<Event> mine = events.size() == 1 && w.singleKey() != null
-                            ? (w.wantsType(events.get(0)) ? events : List.of())
-                            : select(w, events);
+                    List<Event> mine = select(w, events);
                     w.nextRev = rev + 1;
                     if (mine.isEmpty()) {
                         continue;
@@ -193,10 +190,15 @@ public final class WatchHub implements CommitListener, AutoCloseable {
     }
 
     /**
-     * The events {@code w} wants. When it wants them all it gets the revision's own list, shared with every other
-     * such watcher, so that a stream can encode them once for all of them (see WatchSession).
+     * The events {@code w}, a candidate of this revision ({@link SyncedWatchers#candidates}), wants. When it wants
+     * them all it gets the revision's own list, shared with every other such watcher, so that a stream can encode
+     * them once for all of them (see WatchSession).
      */
     private static List<Event> select(Watcher w, List<Event> events) {
+        if (events.size() == 1 && w.singleKey() != null) {
+            // A single-key watcher is a candidate of a one-event revision only through that event's key.
+            return w.wantsType(events.get(0)) ? events : List.of();
+        }
         List<Event> mine = null;
         for (int i = 0; i < events.size(); i++) {
             Event e = events.get(i);
