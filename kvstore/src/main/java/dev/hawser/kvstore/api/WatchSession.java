@@ -442,7 +442,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     }
 
     private void drain() {
-        int sent = 0;
+        boolean sentAny = false;
         try {
             synchronized (sendLock) {
                 while (!closed && out.isReady()) {
@@ -452,7 +452,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
                     }
                     queued.decrementAndGet();
                     send(p);
-                    sent++;
+                    sentAny = true;
                 }
             }
         } catch (RuntimeException e) {
@@ -465,7 +465,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (!queue.isEmpty() && out.isReady()) {
             scheduleDrain();
         }
-        if (sent > 0) {
+        if (sentAny) {
             pacer.drained();
             hub.sinkDrained();
         }

@@ -13,7 +13,7 @@ public final class Durations {
     public static long parseMillis(String flag, String text) {
         long total = parse(flag, text);
         if (total <= 0) {
-            throw new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
+            throw notADuration(flag, text);
         }
         return total;
     }
@@ -38,8 +38,12 @@ public final class Durations {
             at = m.end();
         }
         if (at != text.length() || text.isEmpty()) {
-            throw new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
+            throw notADuration(flag, text);
         }
         return total;
+    }
+
+    private static IllegalArgumentException notADuration(String flag, String text) {
+        return new IllegalArgumentException(flag + ": '" + text + "' is not a duration such as 10m, 5s or 500ms");
     }
 }
