@@ -24,14 +24,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -182,8 +179,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
     private final boolean requiresLeader;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
     private final Set<Long> fragmenting = ConcurrentHashMap.newKeySet();
-    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    private final ResponseQueue<Pending> queue = new ResponseQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Object sendLock = new Object();
     private final DrainPacer pacer;
@@ -225,7 +221,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         this.executor = executor;
         this.settings = settings;
         this.onClose = onClose;
-        this.pacer = new DrainPacer(timer, settings.busyStreamIntervalMs(), this::scheduleDrain);
+        this.pacer = new DrainPacer(timer, settings.busyStreamIntervalMs(), this::releaseAndDrain);
         out.setOnReadyHandler(this::scheduleDrain);
         out.setOnCancelHandler(this::close);
     }
@@ -344,7 +340,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (b != null && b.join(headerRevision, events, bytes, limit)) {
             return true;
         }
-        if (queued.get() >= settings.maxQueuedResponses()) {
+        if (queue.size() >= settings.maxQueuedResponses()) {
             return false;
         }
         if (bytes <= limit) {
@@ -375,7 +371,6 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
 
     private void enqueue(Batch b) {
         b.watcher.sinkState().set(b);
-        queued.incrementAndGet();
         queue.add(new Pending(null, b));
     }
 
@@ -421,7 +416,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
 
     @Override
     public boolean hasRoom() {
-        return queued.get() < settings.maxQueuedResponses();
+        return queue.size() < settings.maxQueuedResponses();
     }
 
     // ---- sending ----
@@ -430,8 +425,12 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         if (closed) {
             return;
         }
-        queued.incrementAndGet();
         queue.add(new Pending(r, null));
+        releaseAndDrain();
+    }
+
+    private void releaseAndDrain() {
+        queue.release();
         scheduleDrain();
     }
 
@@ -446,11 +445,10 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         try {
             synchronized (sendLock) {
                 while (!closed && out.isReady()) {
-                    Pending p = queue.poll();
+                    Pending p = queue.takeReleased();
                     if (p == null) {
                         break;
                     }
-                    queued.decrementAndGet();
                     send(p);
                     sentAny = true;
                 }
@@ -462,7 +460,7 @@ final class WatchSession implements StreamObserver<WatchRequest>, WatchSink {
         } finally {
             drainScheduled.set(false);
         }
-        if (!queue.isEmpty() && out.isReady()) {
+        if (queue.hasReleased() && out.isReady()) {
             scheduleDrain();
         }
         if (sentAny) {
