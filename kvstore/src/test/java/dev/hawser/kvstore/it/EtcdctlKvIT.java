@@ -332,7 +332,11 @@ class EtcdctlKvIT {
   }
 
   @Test
-  void memberListShowsEveryMemberWithItsUrls() {
+  void memberListShowsEveryMemberWithItsUrls() throws InterruptedException {
+    // A member publishes its name and client URLs through the log once it has started, as in etcd; until then
+    // the list shows it "unstarted". Healthy endpoints do not mean every member has published yet.
+    cluster.awaitCondition(Duration.ofSeconds(30), "every member published",
+        () -> !etcdctl.ok("member", "list").contains("unstarted"));
     String output = etcdctl.ok("member", "list");
     List<String> lines = output.lines().toList();
     assertEquals(3, lines.size(), output);
