@@ -19,15 +19,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,9 +43,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Starts a 3-member etcd on loopback, runs the workloads, stops it; then the same for a 3-member Hawser cluster
- * under the same parent directory (same disk); prints workload | etcd | hawser | ratio and writes JSON.
- * Both sides fsync every commit: etcd by default, Hawser through Ratis. The client is this JVM for both.
+ * Starts a 3-member etcd and a 3-member Hawser cluster on loopback under the same parent directory (same disk),
+ * warms each up, then runs each workload on one and at once on the other, round by round; prints
+ * workload | etcd | hawser | ratio and writes JSON. Both sides fsync every commit: etcd by default, Hawser through
+ * Ratis. The client is this JVM for both.
  */
 @Command(name = "compare", description = {
         "Run the same workloads against a local 3-member etcd and a local 3-member Hawser cluster and compare.",
@@ -50,6 +54,8 @@ import picocli.CommandLine.Spec;
         "watch fan-out. Default totals finish in a few minutes on 2 cores; scale up with the --*-total flags."})
 final class CompareCommand implements Callable<Integer> {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    /** LocalTime's own toString drops the seconds when they are zero. */
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final String RANGE_KEY = "bench-range-key";
     private static final long KEY_SPACE = 100_000;
 
@@ -158,27 +164,36 @@ final class CompareCommand implements Callable<Integer> {
         doc.put("cores", Runtime.getRuntime().availableProcessors());
         doc.put("loadAverageAtStart", loadAverage());
         doc.put("params", params());
-        Map<String, SideResult> metrics = new LinkedHashMap<>();
-        Map<String, Object> details = new LinkedHashMap<>();
+        List<Side> sides = new ArrayList<>();
         try {
             if (!only.equals("hawser")) {
                 requireEtcd();
-                out.println("== etcd: 3 members, data under " + dir.resolve("etcd") + " (fsync on, etcd's default)");
-                out.flush();
-                Map<String, Object> d = new LinkedHashMap<>();
-                metrics.put("etcd", runSide("etcd", name -> List.of(etcdBinary), dir.resolve("etcd"), basePort, d, out));
-                details.put("etcd", d);
+                sides.add(new Side("etcd", name -> List.of(etcdBinary), dir.resolve("etcd"), basePort,
+                        "fsync on, etcd's default", out));
             }
             if (!only.equals("etcd")) {
                 List<String> prefix = hawserPrefix();
-                out.println("== hawser: 3 members, data under " + dir.resolve("hawser") + " (Ratis log fsync)");
-                out.flush();
-                Map<String, Object> d = new LinkedHashMap<>();
-                metrics.put("hawser", runSide("hawser", name -> withJfr(prefix, name), dir.resolve("hawser"),
-                        basePort + 9, d, out));
-                details.put("hawser", d);
+                sides.add(new Side("hawser", name -> withJfr(prefix, name), dir.resolve("hawser"), basePort + 9,
+                        "Ratis log fsync", out));
+            }
+            for (Side side : sides) {
+                side.start(out);
+            }
+            // Hawser's warm-up first: its JVMs go on compiling for a while after the load stops, and that should
+            // happen while etcd warms up, not while etcd is measured.
+            List<Side> warmUpOrder = new ArrayList<>(sides);
+            Collections.reverse(warmUpOrder);
+            for (Side side : warmUpOrder) {
+                warmUp(side, out);
+            }
+            measureRounds(sides, out);
+            for (Side side : sides) {
+                side.finish(out);
             }
         } finally {
+            for (Side side : sides) {
+                side.close();
+            }
             if (ownDir && !keepData) {
                 deleteTree(dir);
             } else {
@@ -191,8 +206,10 @@ final class CompareCommand implements Callable<Integer> {
         List<String[]> cpuTable = new ArrayList<>();
         List<String[]> switchTable = new ArrayList<>();
         List<String[]> segmentTable = new ArrayList<>();
-        SideResult etcdSide = metrics.getOrDefault("etcd", SideResult.NONE);
-        SideResult hawserSide = metrics.getOrDefault("hawser", SideResult.NONE);
+        Map<String, Object> details = new LinkedHashMap<>();
+        sides.forEach(side -> details.put(side.name, side.details));
+        SideResult etcdSide = resultOf(sides, "etcd");
+        SideResult hawserSide = resultOf(sides, "hawser");
         for (Metric m : METRICS) {
             Double e = etcdSide.figure(m.id());
             Double h = hawserSide.figure(m.id());
@@ -242,6 +259,7 @@ final class CompareCommand implements Callable<Integer> {
         printTable(out, switchTable);
         out.println("TCP segments sent per operation (the whole host: client and members, acknowledgements included)");
         printTable(out, segmentTable);
+        printIdleShares(out, sides);
         Path file = json != null ? json : Path.of("bench-results", "compare-" + LocalDateTime.now().format(STAMP) + ".json");
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
@@ -358,10 +376,172 @@ final class CompareCommand implements Callable<Integer> {
         return Math.max(1, Math.round(total * scale));
     }
 
-    private SideResult runSide(String side, LocalCluster.Launcher launcher, Path dir, int port,
-                               Map<String, Object> details, PrintWriter out) throws Exception {
-        Map<String, List<Double>> figures = new LinkedHashMap<>();
-        Map<String, List<Usage.PerOperation>> costs = new LinkedHashMap<>();
+    /**
+     * One cluster under test: its workloads, its members once started, and each round's figures. Both sides are up
+     * for the whole run, so that their rounds can alternate (see {@link #measureRounds}).
+     */
+    private final class Side implements AutoCloseable {
+        final String name;
+        final Map<String, Object> details = new LinkedHashMap<>();
+        final Map<String, Step> steps;
+        final Map<String, List<Double>> figures = new LinkedHashMap<>();
+        final Map<String, List<Usage.PerOperation>> costs = new LinkedHashMap<>();
+        /** Round 1 records into {@link #details} itself, as a single round always has; later rounds here. */
+        private final List<Map<String, Object>> laterRounds = new ArrayList<>();
+        private final LocalCluster.Launcher launcher;
+        private final Path dir;
+        private final int basePort;
+        private final String durability;
+        private LocalCluster cluster;
+        private List<String> eps;
+        /** The members' CPU time, and the time that passed, while the other side was being measured. */
+        private long idleCpuNanos;
+        private long idleNanos;
+
+        Side(String name, LocalCluster.Launcher launcher, Path dir, int basePort, String durability, PrintWriter out) {
+            this.name = name;
+            this.launcher = launcher;
+            this.dir = dir;
+            this.basePort = basePort;
+            this.durability = durability;
+            this.steps = steps(name, out);
+            steps.keySet().removeIf(id -> workloads != null && !workloads.contains(id));
+        }
+
+        void start(PrintWriter out) throws InterruptedException {
+            out.println("== " + name + ": 3 members, data under " + dir + " (" + durability + ")");
+            out.flush();
+            cluster = LocalCluster.start(name, launcher, dir, basePort, 3);
+            long t0 = System.nanoTime();
+            cluster.awaitReady(Duration.ofSeconds(90));
+            details.put("readySeconds", (System.nanoTime() - t0) / 1e9);
+            details.put("pids", cluster.pids());
+            eps = cluster.endpoints();
+        }
+
+        Map<String, Object> detailsOfRound(int round) {
+            if (round == 1) {
+                return details;
+            }
+            while (laterRounds.size() < round - 1) {
+                laterRounds.add(new LinkedHashMap<>());
+            }
+            return laterRounds.get(round - 2);
+        }
+
+        /** Runs one workload once at full size and adds its figure, and what an operation cost, to the lists. */
+        void measureOnce(String id, int round, PrintWriter out) throws Exception {
+            Map<String, Object> d = detailsOfRound(round);
+            try {
+                // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
+                cluster.awaitReady(Duration.ofSeconds(30));
+                Usage before = cluster.usage();
+                Figure f = steps.get(id).run(eps, d, 1.0);
+                Usage.PerOperation cost = cluster.usage().since(before, f.operations());
+                figures.computeIfAbsent(id, k -> new ArrayList<>()).add(f.value());
+                costs.computeIfAbsent(id, k -> new ArrayList<>()).add(cost);
+                if (cost.cpuMicros() != null) {
+                    log(out, name, String.format(Locale.ROOT, "%s: members' CPU %.0f us, %s thread switches, %s TCP "
+                            + "segments per operation", id, cost.cpuMicros(), cell("%.1f", cost.threadSwitches(), false),
+                            cell("%.1f", cost.tcpSegments(), false)));
+                }
+            } catch (BenchException e) {
+                d.put(id + "-failure", e.getMessage());
+                log(out, name, id + " FAILED: " + e.getMessage());
+            }
+        }
+
+        void addIdle(long cpuNanos, long nanos) {
+            if (cpuNanos >= 0) {
+                idleCpuNanos += cpuNanos;
+                idleNanos += nanos;
+            }
+        }
+
+        /** The cores the members kept busy while idle, or null if never measured idle. */
+        Double idleCores() {
+            return idleNanos == 0 ? null : (double) idleCpuNanos / idleNanos;
+        }
+
+        void finish(PrintWriter out) {
+            if (rounds > 1) {
+                details.put("laterRounds", laterRounds);
+                figures.forEach((id, values) -> log(out, name, String.format(Locale.ROOT,
+                        "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id, median(values), values.size(), rounds,
+                        values.stream().min(Double::compare).orElseThrow(),
+                        values.stream().max(Double::compare).orElseThrow())));
+            }
+            if (idleCores() != null) {
+                details.put("idleCoresWhileOtherMeasured", idleCores());
+            }
+            details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
+        }
+
+        SideResult result() {
+            return new SideResult(figures, costs);
+        }
+
+        @Override
+        public void close() {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    private static SideResult resultOf(List<Side> sides, String name) {
+        return sides.stream().filter(s -> s.name.equals(name)).findFirst().map(Side::result).orElse(SideResult.NONE);
+    }
+
+    /**
+     * Measures every workload {@code --rounds} times. Each workload runs on one side and then at once on the other,
+     * so that the two figures of a pair see the same state of the host, which on shared cores drifts by 20-50% within
+     * an hour; which side goes first alternates from round to round. The side not being measured sits idle, and
+     * what its members use meanwhile is recorded (see {@link #printIdleShares}).
+     */
+    private void measureRounds(List<Side> sides, PrintWriter out) throws Exception {
+        if (sides.isEmpty()) {
+            return;
+        }
+        Set<String> ids = sides.get(0).steps.keySet();
+        for (int round = 1; round <= rounds; round++) {
+            List<Side> order = new ArrayList<>(sides);
+            if (round % 2 == 0) {
+                Collections.reverse(order);
+            }
+            if (rounds > 1) {
+                log(out, order.stream().map(s -> s.name).collect(Collectors.joining(", then ")),
+                        "round " + round + " of " + rounds);
+            }
+            for (String id : ids) {
+                for (Side side : order) {
+                    List<Side> idle = sides.stream().filter(s -> s != side).toList();
+                    List<Usage> idleBefore = idle.stream().map(s -> s.cluster.usage()).toList();
+                    long t0 = System.nanoTime();
+                    side.measureOnce(id, round, out);
+                    long nanos = System.nanoTime() - t0;
+                    for (int i = 0; i < idle.size(); i++) {
+                        Usage before = idleBefore.get(i);
+                        Usage after = idle.get(i).cluster.usage();
+                        idle.get(i).addIdle(before.cpuNanos() < 0 || after.cpuNanos() < 0 ? -1
+                                : after.cpuNanos() - before.cpuNanos(), nanos);
+                    }
+                }
+            }
+        }
+    }
+
+    /** How much CPU each cluster's idle members took from the one being measured (heartbeats, timers, compaction). */
+    private static void printIdleShares(PrintWriter out, List<Side> sides) {
+        List<String> shares = sides.stream().filter(s -> s.idleCores() != null)
+                .map(s -> String.format(Locale.ROOT, "%s %.1f%%", s.name, 100 * s.idleCores())).toList();
+        if (!shares.isEmpty()) {
+            out.println("Both clusters stay up and their workloads alternate; while the other was measured, each one's "
+                    + "idle members used (percent of one core): " + String.join(", ", shares));
+        }
+    }
+
+    private Map<String, Step> steps(String side, PrintWriter out) {
         Map<String, Step> steps = new LinkedHashMap<>();
         steps.put("put-100", (eps, d, k) -> Figure.rate(record(out, side, d, "put-100",
                 put(eps, side + " put-100", 10, 100, scaled(putTotal, k)))));
@@ -389,60 +569,7 @@ final class CompareCommand implements Callable<Integer> {
             }
             return new Figure(w.eventsPerSec(), w.received());
         });
-        try (LocalCluster cluster = LocalCluster.start(side, launcher, dir, port, 3)) {
-            long t0 = System.nanoTime();
-            cluster.awaitReady(Duration.ofSeconds(90));
-            details.put("readySeconds", (System.nanoTime() - t0) / 1e9);
-            details.put("pids", cluster.pids());
-            List<String> eps = cluster.endpoints();
-            steps.keySet().removeIf(id -> workloads != null && !workloads.contains(id));
-            warmUp(side, cluster, eps, steps, details, out);
-            // Round 1 records into details itself, as a single round always has; later rounds into a list of their own.
-            List<Map<String, Object>> laterRounds = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                Map<String, Object> d = details;
-                if (round > 1) {
-                    d = new LinkedHashMap<>();
-                    laterRounds.add(d);
-                    log(out, side, "round " + round + " of " + rounds);
-                }
-                for (Map.Entry<String, Step> step : steps.entrySet()) {
-                    measureOnce(side, cluster, eps, step.getKey(), step.getValue(), d, figures, costs, out);
-                }
-            }
-            if (rounds > 1) {
-                details.put("laterRounds", laterRounds);
-                figures.forEach((id, values) -> log(out, side, String.format(Locale.ROOT,
-                        "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id, median(values), values.size(), rounds,
-                        values.stream().min(Double::compare).orElseThrow(),
-                        values.stream().max(Double::compare).orElseThrow())));
-            }
-            details.put("rssMegabytesAtEnd", cluster.rssMegabytes());
-        }
-        return new SideResult(figures, costs);
-    }
-
-    /** Runs one workload once at full size and adds its figure, and what an operation cost, to the lists. */
-    private static void measureOnce(String side, LocalCluster cluster, List<String> eps, String id, Step step,
-                                    Map<String, Object> details, Map<String, List<Double>> figures,
-                                    Map<String, List<Usage.PerOperation>> costs, PrintWriter out) throws Exception {
-        try {
-            // A workload that broke the cluster (lost leader, stalled member) must not take the rest with it.
-            cluster.awaitReady(Duration.ofSeconds(30));
-            Usage before = cluster.usage();
-            Figure f = step.run(eps, details, 1.0);
-            Usage.PerOperation cost = cluster.usage().since(before, f.operations());
-            figures.computeIfAbsent(id, k -> new ArrayList<>()).add(f.value());
-            costs.computeIfAbsent(id, k -> new ArrayList<>()).add(cost);
-            if (cost.cpuMicros() != null) {
-                log(out, side, String.format(Locale.ROOT, "%s: members' CPU %.0f us, %s thread switches, %s TCP "
-                        + "segments per operation", id, cost.cpuMicros(), cell("%.1f", cost.threadSwitches(), false),
-                        cell("%.1f", cost.tcpSegments(), false)));
-            }
-        } catch (BenchException e) {
-            details.put(id + "-failure", e.getMessage());
-            log(out, side, id + " FAILED: " + e.getMessage());
-        }
+        return steps;
     }
 
     /**
@@ -451,34 +578,33 @@ final class CompareCommand implements Callable<Integer> {
      * members and the client that takes long enough to dominate short runs. Both clusters get the same warm-up,
      * so the table compares warm servers, as a long-running cluster is.
      */
-    private void warmUp(String side, LocalCluster cluster, List<String> eps, Map<String, Step> steps,
-                        Map<String, Object> details, PrintWriter out) throws Exception {
+    private void warmUp(Side side, PrintWriter out) throws Exception {
         if (warmupSeconds == 0) {
             return;
         }
-        log(out, side, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
+        log(out, side.name, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
                 + warmupSeconds + " s (not reported)");
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         // Kept in the JSON: the first round shows the cold figures, the later ones how far from steady the cluster was.
         List<Map<String, Object>> runs = new ArrayList<>();
         while (System.nanoTime() < end) {
-            for (Step step : steps.values()) {
+            for (Step step : side.steps.values()) {
                 if (System.nanoTime() >= end) {
                     break;
                 }
                 try {
-                    cluster.awaitReady(Duration.ofSeconds(30));
+                    side.cluster.awaitReady(Duration.ofSeconds(30));
                     Map<String, Object> run = new LinkedHashMap<>();
-                    step.run(eps, run, WARMUP_SCALE);
+                    step.run(side.eps, run, WARMUP_SCALE);
                     runs.add(run);
                 } catch (BenchException e) {
-                    log(out, side + " warm-up", e.getMessage());
+                    log(out, side.name + " warm-up", e.getMessage());
                 }
             }
         }
-        details.put("warmupRuns", runs);
-        details.put("warmupSecondsTaken", (System.nanoTime() - start) / 1e9);
+        side.details.put("warmupRuns", runs);
+        side.details.put("warmupSecondsTaken", (System.nanoTime() - start) / 1e9);
     }
 
     private static RunResult record(PrintWriter out, String side, Map<String, Object> details, String id, RunResult r) {
@@ -640,7 +766,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void log(PrintWriter out, String side, String line) {
-        out.println(java.time.LocalTime.now().withNano(0) + " [" + side + "] " + line);
+        out.println(LocalTime.now().format(CLOCK) + " [" + side + "] " + line);
         out.flush();
     }
 
