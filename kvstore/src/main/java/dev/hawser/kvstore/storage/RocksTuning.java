@@ -22,6 +22,7 @@ final class RocksTuning implements AutoCloseable {
     /** Bounds WAL replay on restart; reaching it forces a flush. */
     private static final long MAX_TOTAL_WAL_BYTES = 256L << 20;
     private static final double BLOOM_BITS_PER_KEY = 10;
+    private static final long MAX_INFO_LOG_BYTES = 16L << 20;
 
     final DBOptions db;
     /** For {@link Cf#KEY}, the only large, write-heavy column family. */
@@ -43,6 +44,8 @@ final class RocksTuning implements AutoCloseable {
                 .setMaxTotalWalSize(MAX_TOTAL_WAL_BYTES)
                 // Spread writeback over time instead of stalling on one big sync at the end of a flush.
                 .setBytesPerSync(1L << 20)
+                // RocksDB's info LOG otherwise grows until a restart; rotated, it stays under 5 x 16 MiB.
+                .setMaxLogFileSize(MAX_INFO_LOG_BYTES)
                 .setKeepLogFileNum(5);
         // One cache and one filter policy for all column families, so 64 MiB is the whole budget.
         blockCache = new LRUCache(BLOCK_CACHE_BYTES);
