@@ -521,10 +521,7 @@ final class CompareCommand implements Callable<Integer> {
                     side.measureOnce(id, round, out);
                     long nanos = System.nanoTime() - t0;
                     for (int i = 0; i < idle.size(); i++) {
-                        Usage before = idleBefore.get(i);
-                        Usage after = idle.get(i).cluster.usage();
-                        idle.get(i).addIdle(before.cpuNanos() < 0 || after.cpuNanos() < 0 ? -1
-                                : after.cpuNanos() - before.cpuNanos(), nanos);
+                        idle.get(i).addIdle(idle.get(i).cluster.usage().cpuNanosSince(idleBefore.get(i)), nanos);
                     }
                 }
             }

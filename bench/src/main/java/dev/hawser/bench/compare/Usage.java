@@ -31,6 +31,11 @@ public record Usage(long cpuNanos, long threadSwitches, long tcpSegmentsSent) {
                 per(before.tcpSegmentsSent, tcpSegmentsSent, operations));
     }
 
+    /** The members' CPU time since {@code before}, or -1 where the OS does not tell it. */
+    public long cpuNanosSince(Usage before) {
+        return before.cpuNanos < 0 || cpuNanos < 0 ? -1 : cpuNanos - before.cpuNanos;
+    }
+
     /** Members' CPU in microseconds, members' thread switches and the host's TCP segments, each per operation. */
     public record PerOperation(Double cpuMicros, Double threadSwitches, Double tcpSegments) {
     }

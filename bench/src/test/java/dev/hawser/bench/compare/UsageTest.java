@@ -45,6 +45,13 @@ class UsageTest {
     }
 
     @Test
+    void cpuSinceIsTheDifferenceOrUnknown() {
+        assertEquals(1_500, new Usage(2_500, 0, 0).cpuNanosSince(new Usage(1_000, 0, 0)));
+        assertEquals(-1, new Usage(2_500, 0, 0).cpuNanosSince(new Usage(-1, 0, 0)));
+        assertEquals(-1, new Usage(-1, 0, 0).cpuNanosSince(new Usage(1_000, 0, 0)));
+    }
+
+    @Test
     void thisHostsCountersAreReadable() {
         // The bench runs on Linux here; elsewhere the counts are unknown rather than wrong.
         if (System.getProperty("os.name").startsWith("Linux")) {
