@@ -277,6 +277,23 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 out.build().toByteString().asReadOnlyByteBuffer()));
     }
 
+    /** Told of each client entry just before this member, as leader, puts it in its log. */
+    private volatile java.util.function.Consumer<RaftClientRequest> appendListener = request -> { };
+
+    void setAppendListener(java.util.function.Consumer<RaftClientRequest> appendListener) {
+        this.appendListener = appendListener;
+    }
+
+    /** Ratis calls this under its log's lock, right before the entry goes into the log: keep it cheap. */
+    @Override
+    public TransactionContext preAppendTransaction(TransactionContext trx) throws IOException {
+        RaftClientRequest request = trx.getClientRequest();
+        if (request != null) {
+            appendListener.accept(request);
+        }
+        return super.preAppendTransaction(trx);
+    }
+
     /** Where a follower's request for a read index is answered on the leader: {@link RaftNode#leaderReadIndex}. */
     private volatile java.util.function.Supplier<CompletableFuture<Long>> readIndexer =
             () -> CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());

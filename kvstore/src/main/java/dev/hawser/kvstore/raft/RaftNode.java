@@ -65,6 +65,8 @@ public final class RaftNode implements AutoCloseable {
     private final RaftClient forwarder;
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** Call ids of this member's own write entries that its log took while it led (see {@link #submit}). */
+    private final java.util.Set<Long> loggedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ReadBarrier barrier;
     /** Leadership confirmations for linearizable reads (see {@link #leaderReadIndex}). */
     private final HeartbeatRounds heartbeats = new HeartbeatRounds();
@@ -79,6 +81,7 @@ public final class RaftNode implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.replyExecutor = replyExecutor;
         stateMachine.setReadIndexer(this::leaderReadIndex);
+        stateMachine.setAppendListener(this::onLeaderAppend);
         this.selfId = o.selfId();
         this.electionTimeoutMs = o.electionTimeoutMs();
         this.self = MemberIds.peerId(o.selfId());
@@ -347,17 +350,34 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Submits a write entry: to this member's server while it leads, else through the forwarding client. A
-     * leader that has not yet applied its first entry of the term refuses writes (Ratis' LeaderNotReady); etcd's
-     * leader takes them at once, so such a write goes through the forwarding client, which waits and retries,
-     * rather than failing back to the caller. Nothing was appended, so nothing applies twice.
+     * member that refused the entry without logging it (not the leader after all, or a leader that has not yet
+     * applied its first entry of the term, Ratis' LeaderNotReady, where etcd's leader would take it) hands it
+     * to the forwarding client, which waits for a leader and retries, rather than failing back to the caller.
+     *
+     * <p>An entry this member logged and then lost the leadership over is answered "not leader" too, yet the
+     * next leader may still commit it: sent again, it would apply twice. Its outcome is unknown, and the
+     * caller hears "leader changed", as etcd's clients do for a proposal that met an election.
      */
     private CompletableFuture<RaftClientReply> submit(Message msg) {
-        if (isLeader()) {
-            return submitLocal(msg, RaftClientRequest.writeRequestType()).thenCompose(r ->
-                    r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException
-                            ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r));
+        if (!isLeader()) {
+            return forwarder.async().send(msg);
         }
-        return forwarder.async().send(msg);
+        long callId = callIds.incrementAndGet();
+        return submitLocal(msg, RaftClientRequest.writeRequestType(), callId).handle((r, err) -> {
+            boolean logged = loggedHere.remove(callId);
+            if (err != null) {
+                return CompletableFuture.<RaftClientReply>failedFuture(err);
+            }
+            boolean refused = r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException;
+            return refused && !logged ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r);
+        }).thenCompose(f -> f);
+    }
+
+    /** Notes the entries this member's own submissions put in its log as leader (see {@link #submit}). */
+    private void onLeaderAppend(RaftClientRequest request) {
+        if (request.getClientId().equals(localClientId)) {
+            loggedHere.add(request.getCallId());
+        }
     }
 
     /**
@@ -390,7 +410,7 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<RaftClientReply> reply;
         RaftPeerId leader = info().getLeaderId();
         if (isLeader()) {
-            reply = submitLocal(msg, RaftClientRequest.readRequestType());
+            reply = submitLocal(msg, RaftClientRequest.readRequestType(), callIds.incrementAndGet());
         } else if (leader != null) {
             // Addressed to the leader: Ratis would otherwise answer read-only requests on any follower.
             // Unordered: an ordered read would hold back this client's forwarded writes until it is answered.
@@ -464,12 +484,12 @@ public final class RaftNode implements AutoCloseable {
                 });
     }
 
-    private CompletableFuture<RaftClientReply> submitLocal(Message msg, RaftClientRequest.Type type) {
+    private CompletableFuture<RaftClientReply> submitLocal(Message msg, RaftClientRequest.Type type, long callId) {
         RaftClientRequest req = RaftClientRequest.newBuilder()
                 .setClientId(localClientId)
                 .setServerId(self)
                 .setGroupId(group.getGroupId())
-                .setCallId(callIds.incrementAndGet())
+                .setCallId(callId)
                 .setMessage(msg)
                 .setType(type)
                 .build();
