@@ -456,8 +456,22 @@ public final class RaftNode implements AutoCloseable {
     private CompletableFuture<Void> readIndex() {
         CompletableFuture<Long> index = isLeader() ? leaderReadIndex()
                 : leaderQuery(LeaderQuery.newBuilder().setReadIndex(dev.hawser.proto.raft.Empty.getDefaultInstance()).build())
-                        .thenApply(LeaderQueryResponse::getReadIndex);
+                        .thenApply(RaftNode::readIndexOf);
         return index.thenCompose(stateMachine::awaitApplied);
+    }
+
+    /**
+     * The read index in a leader's answer. A member that could not confirm its leadership answers with an error
+     * and no index; waiting for index 0 instead would serve whatever this member happens to have. A member that
+     * no longer leads is an election to the reader, which its client retries.
+     */
+    static long readIndexOf(LeaderQueryResponse answer) {
+        if (answer.hasError()) {
+            EtcdError known = EtcdError.of(answer.getError().getCode(), answer.getError().getMessage());
+            throw new CompletionException(
+                    (known == null || known == EtcdError.NOT_LEADER ? EtcdError.LEADER_CHANGED : known).exception());
+        }
+        return answer.getReadIndex();
     }
 
     /**
