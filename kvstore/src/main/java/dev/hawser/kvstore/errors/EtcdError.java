@@ -32,6 +32,7 @@ public enum EtcdError {
     NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
     LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
     TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+    TIMEOUT_DUE_TO_LEADER_FAIL(Status.Code.UNAVAILABLE, "etcdserver: request timed out, possibly due to previous leader failure"),
     STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
     PERMISSION_DENIED(Status.Code.PERMISSION_DENIED, "etcdserver: permission denied"),
     ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),

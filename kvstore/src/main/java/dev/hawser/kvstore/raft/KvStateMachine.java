@@ -214,6 +214,8 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 swap.readLock().unlock();
             }
             reply = proposal.answer(responses);
+            ownEntries.onApplied(entry.getStateMachineLogEntry().getClientId(),
+                    entry.getStateMachineLogEntry().getCallId(), index, reply);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             // Only a bug or a corrupt log gets here; fail the request, keep the replicas in step.
             LOG.error("undecodable entry {}", index, e);
@@ -277,11 +279,11 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
                 out.build().toByteString().asReadOnlyByteBuffer()));
     }
 
-    /** Told of each client entry just before this member, as leader, puts it in its log. */
-    private volatile java.util.function.Consumer<RaftClientRequest> appendListener = request -> { };
+    /** The entries that this member's own RaftNode logged as leader and may still wait for. */
+    private volatile OwnEntries ownEntries = new OwnEntries(org.apache.ratis.protocol.ClientId.emptyClientId());
 
-    void setAppendListener(java.util.function.Consumer<RaftClientRequest> appendListener) {
-        this.appendListener = appendListener;
+    void setOwnEntries(OwnEntries ownEntries) {
+        this.ownEntries = ownEntries;
     }
 
     /** Ratis calls this under its log's lock, right before the entry goes into the log: keep it cheap. */
@@ -289,7 +291,7 @@ public final class KvStateMachine extends BaseStateMachine implements KvSource {
     public TransactionContext preAppendTransaction(TransactionContext trx) throws IOException {
         RaftClientRequest request = trx.getClientRequest();
         if (request != null) {
-            appendListener.accept(request);
+            ownEntries.onLogged(request);
         }
         return super.preAppendTransaction(trx);
     }

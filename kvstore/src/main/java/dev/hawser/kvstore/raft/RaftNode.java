@@ -65,8 +65,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftClient forwarder;
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
-    /** Call ids of this member's own write entries that its log took while it led (see {@link #submit}). */
-    private final java.util.Set<Long> loggedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final OwnEntries ownEntries = new OwnEntries(localClientId);
     private final ReadBarrier barrier;
     /** Leadership confirmations for linearizable reads (see {@link #leaderReadIndex}). */
     private final HeartbeatRounds heartbeats = new HeartbeatRounds();
@@ -81,7 +80,7 @@ public final class RaftNode implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.replyExecutor = replyExecutor;
         stateMachine.setReadIndexer(this::leaderReadIndex);
-        stateMachine.setAppendListener(this::onLeaderAppend);
+        stateMachine.setOwnEntries(ownEntries);
         this.selfId = o.selfId();
         this.electionTimeoutMs = o.electionTimeoutMs();
         this.self = MemberIds.peerId(o.selfId());
@@ -353,10 +352,9 @@ public final class RaftNode implements AutoCloseable {
      * member that refused the entry without logging it (not the leader after all, or a leader that has not yet
      * applied its first entry of the term, Ratis' LeaderNotReady, where etcd's leader would take it) hands it
      * to the forwarding client, which waits for a leader and retries, rather than failing back to the caller.
-     *
-     * <p>An entry this member logged and then lost the leadership over is answered "not leader" too, yet the
-     * next leader may still commit it: sent again, it would apply twice. Its outcome is unknown, and the
-     * caller hears "leader changed", as etcd's clients do for a proposal that met an election.
+     * One that it logged and then lost the leadership over is not sent again (see {@link OwnEntries}): its answer
+     * is what this member applies for it or, after etcd's request timeout, etcd's "possibly due to previous
+     * leader failure".
      */
     private CompletableFuture<RaftClientReply> submit(Message msg) {
         if (!isLeader()) {
@@ -364,20 +362,43 @@ public final class RaftNode implements AutoCloseable {
         }
         long callId = callIds.incrementAndGet();
         return submitLocal(msg, RaftClientRequest.writeRequestType(), callId).handle((r, err) -> {
-            boolean logged = loggedHere.remove(callId);
+            CompletableFuture<OwnEntries.Applied> logged = ownEntries.outcome(callId);
+            boolean refused = err == null
+                    && (r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException);
+            if (!refused || logged == null) {
+                ownEntries.forget(callId);
+            }
             if (err != null) {
                 return CompletableFuture.<RaftClientReply>failedFuture(err);
             }
-            boolean refused = r.getNotLeaderException() != null || r.getException() instanceof LeaderNotReadyException;
-            return refused && !logged ? forwarder.async().send(msg) : CompletableFuture.completedFuture(r);
+            if (!refused) {
+                return CompletableFuture.completedFuture(r);
+            }
+            return logged == null ? forwarder.async().send(msg) : outcomeOf(callId, logged);
         }).thenCompose(f -> f);
     }
 
-    /** Notes the entries this member's own submissions put in its log as leader (see {@link #submit}). */
-    private void onLeaderAppend(RaftClientRequest request) {
-        if (request.getClientId().equals(localClientId)) {
-            loggedHere.add(request.getCallId());
-        }
+    /** The answer to a logged entry whose leader stepped down: what applying it produced here, if it commits. */
+    private CompletableFuture<RaftClientReply> outcomeOf(long callId, CompletableFuture<OwnEntries.Applied> logged) {
+        return logged.orTimeout(requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .whenComplete((a, err) -> ownEntries.forget(callId))
+                .handle((a, err) -> {
+                    if (err != null) {
+                        LOG.info("an entry logged before the leadership went was not applied here within {} ms",
+                                requestTimeoutMs());
+                        throw new CompletionException(EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL.exception());
+                    }
+                    LOG.info("an entry logged before the leadership went was committed by the next leader at {}",
+                            a.index());
+                    return RaftClientReply.newBuilder().setClientId(localClientId).setServerId(self)
+                            .setGroupId(group.getGroupId()).setCallId(callId).setSuccess()
+                            .setMessage(a.answer()).setLogIndex(a.index()).build();
+                });
+    }
+
+    /** etcd's ReqTimeout: how long its server waits for a proposal to apply before giving up on it. */
+    private long requestTimeoutMs() {
+        return 5_000 + 2 * electionTimeoutMs;
     }
 
     /**
