@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,18 +29,15 @@ class WriteOnceIT {
   private static final String PREFIX = "/once/";
   private static final int WRITERS_PER_NODE = 4;
   private static final int ROUNDS = 3;
-  private StoreCluster cluster;
-
-  @AfterEach
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void writesInFlightWhenTheLeaderFreezesApplyOnce() throws Exception {
-    cluster = StoreCluster.of("WriteOnceIT", 3).start().awaitHealthy(Duration.ofSeconds(90));
+    try (StoreCluster cluster = StoreCluster.of("WriteOnceIT", 3)) {
+      freezeTheLeaderUnderWritesAndCheckEveryValueAppliedOnce(cluster.start().awaitHealthy(Duration.ofSeconds(90)));
+    }
+  }
+
+  private static void freezeTheLeaderUnderWritesAndCheckEveryValueAppliedOnce(StoreCluster cluster) throws Exception {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicBoolean running = new AtomicBoolean(true);
     List<Thread> writers = new ArrayList<>();
@@ -96,7 +92,7 @@ class WriteOnceIT {
     assertEquals(ROUNDS, moved, "elections");
 
     long revision = cluster.awaitSameRevision(ELECTION);
-    Map<String, List<String>> history = putHistory(cluster.leader(), revision);
+    Map<String, List<String>> history = putHistory(cluster, cluster.leader(), revision);
     List<String> twice = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
     history.values().forEach(values -> values.forEach(v -> seen.merge(v, 1, Integer::sum)));
@@ -111,7 +107,8 @@ class WriteOnceIT {
   }
 
   /** Every put under {@link #PREFIX} up to {@code revision}, per key, from a watch that starts at revision 1. */
-  private Map<String, List<String>> putHistory(StoreNode node, long revision) throws InterruptedException {
+  private static Map<String, List<String>> putHistory(StoreCluster cluster, StoreNode node, long revision)
+      throws InterruptedException {
     Map<String, List<String>> history = new HashMap<>();
     try (WatchStream watch = new WatchStream(cluster.channel(node))) {
       watch.create(WatchStream.prefixWatch(PREFIX, 1));
