@@ -4,6 +4,7 @@ import dev.hawser.kvstore.auth.AuthStore;
 import dev.hawser.kvstore.auth.Authorizer;
 import dev.hawser.kvstore.auth.Passwords;
 import dev.hawser.kvstore.auth.TokenProvider;
+import dev.hawser.kvstore.errors.ApplyErrors;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.raft.RaftNode;

@@ -1,6 +1,7 @@
 package dev.hawser.kvstore.api;
 
 import dev.hawser.kvstore.auth.Authorizer;
+import dev.hawser.kvstore.errors.ApplyErrors;
 import dev.hawser.kvstore.errors.EtcdException;
 import java.util.List;
 import dev.hawser.kvstore.errors.EtcdError;

@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.api;
 
+import dev.hawser.kvstore.errors.ApplyErrors;
 import dev.hawser.kvstore.raft.RaftNode;
 import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;

@@ -1,7 +1,7 @@
 package dev.hawser.kvstore.concurrency;
 
 import com.google.protobuf.ByteString;
-import dev.hawser.kvstore.errors.EtcdError;
+import dev.hawser.kvstore.errors.ApplyErrors;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.kvstore.mvcc.TxnRead;
 import dev.hawser.kvstore.raft.RaftNode;
@@ -16,7 +16,6 @@ import dev.hawser.proto.etcdserverpb.RangeRequest;
 import dev.hawser.proto.etcdserverpb.RangeResponse;
 import dev.hawser.proto.etcdserverpb.TxnRequest;
 import dev.hawser.proto.etcdserverpb.TxnResponse;
-import dev.hawser.proto.raft.ApplyError;
 import dev.hawser.proto.raft.RaftRequest;
 import dev.hawser.proto.raft.RaftResponse;
 import io.grpc.Status;
@@ -137,19 +136,10 @@ public final class KvClient {
                 throw new CompletionException(unwrap(err));
             }
             if (resp.hasError()) {
-                throw new CompletionException(toException(resp.getError()));
+                throw new CompletionException(ApplyErrors.toException(resp.getError()));
             }
             return resp;
         }, executor);
-    }
-
-    /** An error decided while applying the entry, back as the client's error (as api's ApplyErrors does). */
-    private static Throwable toException(ApplyError e) {
-        EtcdError known = EtcdError.of(e.getCode(), e.getMessage());
-        if (known != null) {
-            return new EtcdException(known);
-        }
-        return Status.fromCodeValue(e.getCode()).withDescription(e.getMessage()).asRuntimeException();
     }
 
     /** Elections and timeouts: etcd's Unavailable errors, which a client may retry. */

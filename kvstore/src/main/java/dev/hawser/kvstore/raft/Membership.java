@@ -1,5 +1,6 @@
 package dev.hawser.kvstore.raft;
 
+import dev.hawser.kvstore.errors.ApplyErrors;
 import dev.hawser.kvstore.errors.EtcdError;
 import dev.hawser.kvstore.errors.EtcdException;
 import dev.hawser.proto.etcdserverpb.Member;
@@ -183,8 +184,7 @@ public final class Membership {
     private CompletableFuture<Void> propose(RaftRequest req) {
         return raft.propose(req).thenCompose(resp -> {
             if (resp.hasError()) {
-                throw new CompletionException(new EtcdException(
-                        EtcdError.of(resp.getError().getCode(), resp.getError().getMessage())));
+                throw new CompletionException(ApplyErrors.toException(resp.getError()));
             }
             return raft.readBarrier();
         });
