@@ -4,6 +4,7 @@ import com.github.freva.asciitable.AsciiTable;
 import com.google.protobuf.ByteString;
 import dev.hawser.bench.compare.LocalCluster;
 import dev.hawser.bench.compare.Usage;
+import dev.hawser.bench.compare.WarmUpTurns;
 import dev.hawser.bench.load.Connections;
 import dev.hawser.bench.load.Endpoint;
 import dev.hawser.bench.load.Keys;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * Starts a 3-member etcd and a 3-member Hawser cluster on loopback under the same parent directory (same disk),
- * warms each up, then runs each workload on one and at once on the other, round by round; prints
+ * warms them up in turns, then runs each workload on one and at once on the other, round by round; prints
  * workload | etcd | hawser | ratio and writes JSON. Both sides fsync every commit: etcd by default, Hawser through
  * Ratis. The client is this JVM for both.
  */
@@ -109,7 +111,8 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-seconds", defaultValue = "150", description = {
             "Before measuring, cycle through the workloads at a quarter of their size for this long, unreported,",
-            "on both clusters, so the JVM's compilers are done with the hot paths (default: ${DEFAULT-VALUE}; 0 = none)."})
+            "on each cluster, the two in turns, so the JVM's compilers are done with the hot paths",
+            "(default: ${DEFAULT-VALUE}; 0 = none)."})
     long warmupSeconds;
 
     @Option(names = "--max-seconds", defaultValue = "45",
@@ -179,13 +182,11 @@ final class CompareCommand implements Callable<Integer> {
             for (Side side : sides) {
                 side.start(out);
             }
-            // Hawser's warm-up first: its JVMs go on compiling for a while after the load stops, and that should
-            // happen while etcd warms up, not while etcd is measured.
+            // Hawser's pass first in each turn: its JVMs go on compiling for a while after the load stops, and that
+            // should happen while etcd warms up, not while etcd is measured.
             List<Side> warmUpOrder = new ArrayList<>(sides);
             Collections.reverse(warmUpOrder);
-            for (Side side : warmUpOrder) {
-                warmUp(side, out);
-            }
+            warmUp(warmUpOrder, out);
             measureRounds(sides, out);
             for (Side side : sides) {
                 side.finish(out);
@@ -570,38 +571,53 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the workloads round and round, smaller and unreported, for {@code --warmup-seconds}. A JVM server
-     * interprets and then compiles its hot paths during its first minutes of load; on two cores shared by three
-     * members and the client that takes long enough to dominate short runs. Both clusters get the same warm-up,
-     * so the table compares warm servers, as a long-running cluster is.
+     * Runs the workloads round and round, smaller and unreported, for {@code --warmup-seconds} per side, the sides
+     * in turns (see {@link WarmUpTurns}). A JVM server interprets and then compiles its hot paths during its first
+     * minutes of load; on two cores shared by three members and the client that takes long enough to dominate
+     * short runs. Both clusters get the same warm-up, so the table compares warm servers, as a long-running
+     * cluster is.
      */
-    private void warmUp(Side side, PrintWriter out) throws Exception {
+    private void warmUp(List<Side> sides, PrintWriter out) throws Exception {
         if (warmupSeconds == 0) {
             return;
         }
-        log(out, side.name, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
-                + warmupSeconds + " s (not reported)");
+        for (Side side : sides) {
+            log(out, side.name, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
+                    + warmupSeconds + " s, in turns with the other side (not reported)");
+        }
+        // Kept in the JSON: the first pass shows the cold figures, the later ones how far from steady the cluster was.
+        Map<Side, List<Map<String, Object>>> runs = new IdentityHashMap<>();
+        Map<Side, Long> taken = new IdentityHashMap<>();
+        WarmUpTurns.run(sides, TimeUnit.SECONDS.toNanos(warmupSeconds), (side, nanosLeft) -> {
+            long took = warmUpPass(side, nanosLeft, runs.computeIfAbsent(side, s -> new ArrayList<>()), out);
+            taken.merge(side, took, Long::sum);
+            return took;
+        });
+        for (Side side : sides) {
+            side.details.put("warmupRuns", runs.getOrDefault(side, List.of()));
+            side.details.put("warmupSecondsTaken", taken.getOrDefault(side, 0L) / 1e9);
+        }
+    }
+
+    /** One pass of a side's workloads at the warm-up's size, cut short when its warm-up time is up. */
+    private long warmUpPass(Side side, long nanosLeft, List<Map<String, Object>> runs, PrintWriter out)
+            throws Exception {
         long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-        // Kept in the JSON: the first round shows the cold figures, the later ones how far from steady the cluster was.
-        List<Map<String, Object>> runs = new ArrayList<>();
-        while (System.nanoTime() < end) {
-            for (Step step : side.steps.values()) {
-                if (System.nanoTime() >= end) {
-                    break;
-                }
-                try {
-                    side.cluster.awaitReady(Duration.ofSeconds(30));
-                    Map<String, Object> run = new LinkedHashMap<>();
-                    step.run(side.eps, run, WARMUP_SCALE);
-                    runs.add(run);
-                } catch (BenchException e) {
-                    log(out, side.name + " warm-up", e.getMessage());
-                }
+        long end = start + nanosLeft;
+        for (Step step : side.steps.values()) {
+            if (System.nanoTime() >= end) {
+                break;
+            }
+            try {
+                side.cluster.awaitReady(Duration.ofSeconds(30));
+                Map<String, Object> run = new LinkedHashMap<>();
+                step.run(side.eps, run, WARMUP_SCALE);
+                runs.add(run);
+            } catch (BenchException e) {
+                log(out, side.name + " warm-up", e.getMessage());
             }
         }
-        side.details.put("warmupRuns", runs);
-        side.details.put("warmupSecondsTaken", (System.nanoTime() - start) / 1e9);
+        return System.nanoTime() - start;
     }
 
     private static RunResult record(PrintWriter out, String side, Map<String, Object> details, String id, RunResult r) {

@@ -11,6 +11,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,14 +32,23 @@ class CompareIT {
         requireEtcd();
         Path json = dir.resolve("compare.json");
         BenchMainTest.Outcome o = BenchMainTest.run("compare", "--base-port", "27790",
-                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "0", "--rounds", "2",
+                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "3", "--rounds", "2",
                 "--workloads", "put-100,put-1-p50,watch", "--put-total", "300", "--latency-total", "30",
                 "--watchers", "20", "--watch-puts", "30", "--progress", "off", "--json", json.toString());
         assertEquals(0, o.code(), o.err() + o.out());
 
-        // Round 1 measures etcd first, round 2 Hawser first, workload by workload.
-        assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), sidesInOrder(o.out(), "put-100"));
-        assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), sidesInOrder(o.out(), "watch events"));
+        // The warm-up's passes (each starts with put-100) take turns, Hawser's first; then round 1 measures etcd
+        // first, round 2 Hawser first, workload by workload.
+        List<String> puts = sidesInOrder(o.out(), "put-100");
+        assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), puts.subList(puts.size() - 4, puts.size()));
+        List<String> warmUp = puts.subList(0, puts.size() - 4);
+        int turns = Math.min(Collections.frequency(warmUp, "hawser"), Collections.frequency(warmUp, "etcd"));
+        assertTrue(turns >= 1, warmUp.toString());
+        for (int i = 0; i < 2 * turns; i++) {
+            assertEquals(i % 2 == 0 ? "hawser" : "etcd", warmUp.get(i), warmUp.toString());
+        }
+        List<String> watches = sidesInOrder(o.out(), "watch events");
+        assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), watches.subList(watches.size() - 4, watches.size()));
         assertTrue(o.out().contains("idle members used (percent of one core): etcd "), o.out());
 
         JsonNode doc = Results.JSON.readTree(json.toFile());
@@ -53,6 +63,8 @@ class CompareIT {
             JsonNode d = doc.get("details").get(side);
             assertTrue(d.get("idleCoresWhileOtherMeasured").asDouble() >= 0, side);
             assertEquals(1, d.get("laterRounds").size(), side);
+            assertTrue(d.get("warmupRuns").size() > 0, side);
+            assertTrue(d.get("warmupSecondsTaken").asDouble() >= 3, side);
             assertFalse(d.has("put-100-failure"), side);
         }
     }
