@@ -581,9 +581,10 @@ final class CompareCommand implements Callable<Integer> {
         if (warmupSeconds == 0) {
             return;
         }
+        String turns = sides.size() > 1 ? ", in turns with the other side" : "";
         for (Side side : sides) {
             log(out, side.name, "warm-up: the workloads at " + WARMUP_SCALE + "x their size, round and round for "
-                    + warmupSeconds + " s, in turns with the other side (not reported)");
+                    + warmupSeconds + " s" + turns + " (not reported)");
         }
         // Kept in the JSON: the first pass shows the cold figures, the later ones how far from steady the cluster was.
         Map<Side, List<Map<String, Object>>> runs = new IdentityHashMap<>();
