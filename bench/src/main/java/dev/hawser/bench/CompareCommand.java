@@ -588,12 +588,8 @@ final class CompareCommand implements Callable<Integer> {
         }
         // Kept in the JSON: the first pass shows the cold figures, the later ones how far from steady the cluster was.
         Map<Side, List<Map<String, Object>>> runs = new IdentityHashMap<>();
-        Map<Side, Long> taken = new IdentityHashMap<>();
-        WarmUpTurns.run(sides, TimeUnit.SECONDS.toNanos(warmupSeconds), (side, nanosLeft) -> {
-            long took = warmUpPass(side, nanosLeft, runs.computeIfAbsent(side, s -> new ArrayList<>()), out);
-            taken.merge(side, took, Long::sum);
-            return took;
-        });
+        Map<Side, Long> taken = WarmUpTurns.run(sides, TimeUnit.SECONDS.toNanos(warmupSeconds), (side, nanosLeft) ->
+                warmUpPass(side, nanosLeft, runs.computeIfAbsent(side, s -> new ArrayList<>()), out));
         for (Side side : sides) {
             side.details.put("warmupRuns", runs.getOrDefault(side, List.of()));
             side.details.put("warmupSecondsTaken", taken.getOrDefault(side, 0L) / 1e9);

@@ -21,8 +21,11 @@ public final class WarmUpTurns {
         long run(S side, long nanosLeft) throws Exception;
     }
 
-    /** Runs passes of the sides in their list order, round and round, each until it has had {@code nanosEach}. */
-    public static <S> void run(List<S> sides, long nanosEach, Pass<S> pass) throws Exception {
+    /**
+     * Runs passes of the sides in their list order, round and round, each until it has had {@code nanosEach};
+     * returns the nanoseconds each side's passes took.
+     */
+    public static <S> Map<S, Long> run(List<S> sides, long nanosEach, Pass<S> pass) throws Exception {
         Map<S, Long> used = new IdentityHashMap<>();
         boolean anyLeft = true;
         while (anyLeft) {
@@ -36,5 +39,6 @@ public final class WarmUpTurns {
                 }
             }
         }
+        return used;
     }
 }

@@ -13,7 +13,7 @@ class WarmUpTurnsTest {
         Map<String, Long> passNanos = Map.of("hawser", 30L, "etcd", 40L);
         List<String> order = new ArrayList<>();
         List<Long> offered = new ArrayList<>();
-        WarmUpTurns.run(List.of("hawser", "etcd"), 100, (side, left) -> {
+        Map<String, Long> used = WarmUpTurns.run(List.of("hawser", "etcd"), 100, (side, left) -> {
             order.add(side);
             offered.add(left);
             return passNanos.get(side);
@@ -21,6 +21,7 @@ class WarmUpTurnsTest {
         // hawser: 30, 60, 90, 120; etcd: 40, 80, 120. Neither waits for more than one pass of the other.
         assertEquals(List.of("hawser", "etcd", "hawser", "etcd", "hawser", "etcd", "hawser"), order);
         assertEquals(List.of(100L, 100L, 70L, 60L, 40L, 20L, 10L), offered);
+        assertEquals(Map.of("hawser", 120L, "etcd", 120L), used);
     }
 
     @Test
