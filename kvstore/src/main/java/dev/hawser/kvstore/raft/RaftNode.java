@@ -142,7 +142,7 @@ public final class RaftNode implements AutoCloseable {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("hawser/" + clusterToken).getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static RaftProperties serverProperties(Options o) {
+    static RaftProperties serverProperties(Options o) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(o.raftDir().toFile()));
         GrpcConfigKeys.Server.setHost(p, o.listenHost());
@@ -164,7 +164,10 @@ public final class RaftNode implements AutoCloseable {
         // Only closed segments can be purged, so segments must be small next to a snapshot's worth of log.
         long segmentBytes = Math.max(64L << 10, Math.min(32L << 20, o.snapshotCount() * 512));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentBytes));
-        // Every acknowledged write is fsynced by a quorum; these only shape batching.
+        // Every acknowledged write is fsynced by a quorum; these only shape batching. Ratis' async flush stays
+        // off (as does its unsafe flush): in 3.3.0 a finished fsync marks as flushed every entry written by the
+        // time it finishes, those written while it ran (still in the write buffer) too, and even when it failed,
+        // so a member could acknowledge entries that are not on its disk.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
         // Ratis' commit-index metadata entries would double the log writes; the commit index is
         // learnt from the leader after a restart anyway, and applied entries are tracked in RocksDB.
