@@ -124,6 +124,11 @@ final class CompareCommand implements Callable<Integer> {
             "the log and JSON keep every round's figure (default: ${DEFAULT-VALUE})."})
     int rounds;
 
+    @Option(names = "--idle-seconds", defaultValue = "0", description = {
+            "Leave both clusters idle this long before each measured workload, to see what a cluster that sat",
+            "idle loses (default: ${DEFAULT-VALUE})."})
+    long idleSeconds;
+
     @Option(names = "--target-leader", description = {
             "Send every workload to each cluster's leader, as etcd's benchmark --target-leader does. By default the",
             "clients spread over all members, whose followers forward writes to the leader."})
@@ -286,6 +291,7 @@ final class CompareCommand implements Callable<Integer> {
         v.atLeast("--warmup-seconds", warmupSeconds, 0);
         v.atLeast("--max-seconds", maxSeconds, 1);
         v.atLeast("--rounds", rounds, 1);
+        v.atLeast("--idle-seconds", idleSeconds, 0);
         if (workloads != null) {
             for (String w : workloads) {
                 if (METRICS.stream().noneMatch(m -> m.id().equals(w))) {
@@ -310,6 +316,7 @@ final class CompareCommand implements Callable<Integer> {
         p.put("warmupScale", WARMUP_SCALE);
         p.put("maxSeconds", maxSeconds);
         p.put("rounds", rounds);
+        p.put("idleSeconds", idleSeconds);
         p.put("targetLeader", targetLeader);
         p.put("keySize", 8);
         p.put("valSize", 256);
@@ -516,6 +523,10 @@ final class CompareCommand implements Callable<Integer> {
             }
             for (String id : ids) {
                 for (Side side : order) {
+                    if (idleSeconds > 0) {
+                        log(out, side.name, "idle for " + idleSeconds + " s before " + id);
+                        Thread.sleep(TimeUnit.SECONDS.toMillis(idleSeconds));
+                    }
                     List<Side> idle = sides.stream().filter(s -> s != side).toList();
                     List<Usage> idleBefore = idle.stream().map(s -> s.cluster.usage()).toList();
                     long t0 = System.nanoTime();

@@ -50,6 +50,7 @@ class BenchMainTest {
             "compare --base-port 40000                  | --base-port must be in 1024..32750",
             "compare --only neither                     | --only must be both, etcd or hawser",
             "compare --rounds 0                         | --rounds must be at least 1",
+            "compare --idle-seconds -1                  | --idle-seconds must be at least 0",
             "frobnicate                                 | Unmatched argument at index 0: 'frobnicate'",
     })
     void nonsenseFlagsGiveOneLineErrorAndExitCode2(String args, String expected) {

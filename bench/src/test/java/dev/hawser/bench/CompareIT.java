@@ -32,7 +32,7 @@ class CompareIT {
         requireEtcd();
         Path json = dir.resolve("compare.json");
         BenchMainTest.Outcome o = BenchMainTest.run("compare", "--base-port", "27790",
-                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "3", "--rounds", "2",
+                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "3", "--rounds", "2", "--idle-seconds", "1",
                 "--workloads", "put-100,put-1-p50,watch", "--put-total", "300", "--latency-total", "30",
                 "--watchers", "20", "--watch-puts", "30", "--progress", "off", "--json", json.toString());
         assertEquals(0, o.code(), o.err() + o.out());
@@ -50,6 +50,8 @@ class CompareIT {
         List<String> watches = sidesInOrder(o.out(), "watch events");
         assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), watches.subList(watches.size() - 4, watches.size()));
         assertTrue(o.out().contains("idle members used (percent of one core): etcd "), o.out());
+        // Both clusters sit idle before every measurement: 2 rounds of 3 workloads on 2 sides.
+        assertEquals(12, o.out().lines().filter(l -> l.contains("idle for 1 s before ")).count(), o.out());
 
         JsonNode doc = Results.JSON.readTree(json.toFile());
         for (JsonNode row : doc.get("rows")) {
