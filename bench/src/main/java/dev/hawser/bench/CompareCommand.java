@@ -146,6 +146,9 @@ final class CompareCommand implements Callable<Integer> {
     String progress;
 
     private static final String[] TABLE_HEADER = {"workload", "etcd", "hawser", "ratio (hawser/etcd)"};
+    /** The main table also shows how far the ratio moved from one round's pair to the next. */
+    private static final String[] FIGURE_TABLE_HEADER = {"workload", "etcd", "hawser", "ratio (hawser/etcd)",
+        "ratio by round"};
 
     /** One row of the table: how to get the number out of a side's results. */
     private record Metric(String id, String label, boolean higherIsBetter, String format) {
@@ -220,6 +223,7 @@ final class CompareCommand implements Callable<Integer> {
             Double e = etcdSide.figure(m.id());
             Double h = hawserSide.figure(m.id());
             Double ratio = ratio(e, h);
+            List<Double> pairRatios = pairRatios(etcdSide, hawserSide, m.id());
             Double ce = etcdSide.perOperation(m.id(), Usage.PerOperation::cpuMicros);
             Double ch = hawserSide.perOperation(m.id(), Usage.PerOperation::cpuMicros);
             Double se = etcdSide.perOperation(m.id(), Usage.PerOperation::threadSwitches);
@@ -239,22 +243,23 @@ final class CompareCommand implements Callable<Integer> {
             row.put("hawserThreadSwitchesPerOperation", sh);
             row.put("etcdTcpSegmentsPerOperation", te);
             row.put("hawserTcpSegmentsPerOperation", th);
-            row.put("etcdRounds", etcdSide.figureRounds().get(m.id()));
-            row.put("hawserRounds", hawserSide.figureRounds().get(m.id()));
+            row.put("etcdRounds", etcdSide.rounds(m.id()));
+            row.put("hawserRounds", hawserSide.rounds(m.id()));
+            row.put("ratioRounds", pairRatios);
             rows.add(row);
             cpuTable.add(costRow(m.id(), "%,.0f", ce, ch, details));
             switchTable.add(costRow(m.id(), "%,.1f", se, sh, details));
             segmentTable.add(costRow(m.id(), "%,.2f", te, th, details));
             table.add(new String[] {m.label(), cell(m.format(), e, failed(details, "etcd", m.id())),
                     cell(m.format(), h, failed(details, "hawser", m.id())),
-                    ratioCell(ratio)});
+                    ratioCell(ratio), rangeCell(pairRatios)});
         }
         doc.put("rows", rows);
         doc.put("details", details);
         out.println();
         out.printf(Locale.ROOT, "etcd 3.4 vs Hawser, 3 members each on loopback, %d cores, load average %s at start, %s at end%n",
                 Runtime.getRuntime().availableProcessors(), doc.get("loadAverageAtStart"), doc.get("loadAverageAtEnd"));
-        printTable(out, table);
+        printTable(out, FIGURE_TABLE_HEADER, table);
         // The members share the client's cores, so CPU time per operation tells what a figure cost, apart from
         // how the run's CPU was divided between the members and the client.
         out.println("Members' CPU time per operation (microseconds, all 3 members, lower is better; operations are "
@@ -350,12 +355,22 @@ final class CompareCommand implements Callable<Integer> {
      * A side's figure of each round by workload, and what an operation cost in each round; the tables show their
      * medians.
      */
-    private record SideResult(Map<String, List<Double>> figureRounds, Map<String, List<Usage.PerOperation>> costRounds) {
+    private record SideResult(Map<String, Map<Integer, Double>> figures, Map<String, List<Usage.PerOperation>> costRounds) {
         static final SideResult NONE = new SideResult(Map.of(), Map.of());
 
         /** The median of the workload's rounds, or null when none of them gave a figure. */
         Double figure(String id) {
-            return medianOrNull(figureRounds.get(id));
+            return figures.containsKey(id) ? median(rounds(id)) : null;
+        }
+
+        /** The workload's figures in round order, without the rounds that failed. */
+        List<Double> rounds(String id) {
+            return List.copyOf(byRound(id).values());
+        }
+
+        /** The workload's figure by round number. */
+        Map<Integer, Double> byRound(String id) {
+            return figures.getOrDefault(id, Map.of());
         }
 
         /** The median over the workload's rounds of one count per operation, or null when no round had it. */
@@ -363,10 +378,6 @@ final class CompareCommand implements Callable<Integer> {
             List<Double> values = costRounds.getOrDefault(id, List.of()).stream().map(count)
                     .filter(Objects::nonNull).toList();
             return values.isEmpty() ? null : median(values);
-        }
-
-        private static Double medianOrNull(List<Double> values) {
-            return values == null ? null : median(values);
         }
     }
 
@@ -392,7 +403,8 @@ final class CompareCommand implements Callable<Integer> {
         final String name;
         final Map<String, Object> details = new LinkedHashMap<>();
         final Map<String, Step> steps;
-        final Map<String, List<Double>> figures = new LinkedHashMap<>();
+        /** Each workload's figure by round, in round order; a round that failed has none. */
+        final Map<String, Map<Integer, Double>> figures = new LinkedHashMap<>();
         final Map<String, List<Usage.PerOperation>> costs = new LinkedHashMap<>();
         /** Round 1 records into {@link #details} itself, as a single round always has; later rounds here. */
         private final List<Map<String, Object>> laterRounds = new ArrayList<>();
@@ -446,7 +458,7 @@ final class CompareCommand implements Callable<Integer> {
                 Usage before = cluster.usage();
                 Figure f = steps.get(id).run(eps, d, 1.0);
                 Usage.PerOperation cost = cluster.usage().since(before, f.operations());
-                figures.computeIfAbsent(id, k -> new ArrayList<>()).add(f.value());
+                figures.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(round, f.value());
                 costs.computeIfAbsent(id, k -> new ArrayList<>()).add(cost);
                 if (cost.cpuMicros() != null) {
                     log(out, name, String.format(Locale.ROOT, "%s: members' CPU %.0f us, %s thread switches, %s TCP "
@@ -474,10 +486,11 @@ final class CompareCommand implements Callable<Integer> {
         void finish(PrintWriter out) {
             if (rounds > 1) {
                 details.put("laterRounds", laterRounds);
-                figures.forEach((id, values) -> log(out, name, String.format(Locale.ROOT,
-                        "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id, median(values), values.size(), rounds,
-                        values.stream().min(Double::compare).orElseThrow(),
-                        values.stream().max(Double::compare).orElseThrow())));
+                for (String id : figures.keySet()) {
+                    List<Double> values = result().rounds(id);
+                    log(out, name, String.format(Locale.ROOT, "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id,
+                            median(values), values.size(), rounds, Collections.min(values), Collections.max(values)));
+                }
             }
             if (idleCores() != null) {
                 details.put("idleCoresWhileOtherMeasured", idleCores());
@@ -802,8 +815,40 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void printTable(PrintWriter out, List<String[]> rows) {
-        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, TABLE_HEADER, null,
+        printTable(out, TABLE_HEADER, rows);
+    }
+
+    private static void printTable(PrintWriter out, String[] header, List<String[]> rows) {
+        out.println(AsciiTable.getTable(AsciiTable.BASIC_ASCII_NO_DATA_SEPARATORS, header, null,
                 rows.toArray(new String[0][])));
+    }
+
+    /**
+     * Hawser's figure over etcd's for each round in which both gave one. The two figures of a round were measured
+     * back to back, so the host's drift between rounds cancels out of each ratio, and their spread shows how much
+     * of the table's ratio is noise.
+     */
+    static List<Double> pairRatios(Map<Integer, Double> etcdRounds, Map<Integer, Double> hawserRounds) {
+        List<Double> ratios = new ArrayList<>();
+        etcdRounds.forEach((round, e) -> {
+            Double r = ratio(e, hawserRounds.get(round));
+            if (r != null) {
+                ratios.add(r);
+            }
+        });
+        return ratios;
+    }
+
+    private static List<Double> pairRatios(SideResult etcd, SideResult hawser, String id) {
+        return pairRatios(etcd.byRound(id), hawser.byRound(id));
+    }
+
+    /** "lowest-highest" of two or more ratios, else "-". */
+    static String rangeCell(List<Double> ratios) {
+        if (ratios.size() < 2) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f-%.2f", Collections.min(ratios), Collections.max(ratios));
     }
 
     private static String ratioCell(Double ratio) {

@@ -50,6 +50,7 @@ class CompareIT {
         List<String> watches = sidesInOrder(o.out(), "watch events");
         assertEquals(List.of("etcd", "hawser", "hawser", "etcd"), watches.subList(watches.size() - 4, watches.size()));
         assertTrue(o.out().contains("idle members used (percent of one core): etcd "), o.out());
+        assertTrue(o.out().contains("| ratio by round |"), o.out());
         // Both clusters sit idle before every measurement: 2 rounds of 3 workloads on 2 sides.
         assertEquals(12, o.out().lines().filter(l -> l.contains("idle for 1 s before ")).count(), o.out());
 
@@ -60,6 +61,7 @@ class CompareIT {
             assertEquals(ran ? 2 : 0, row.path("etcdRounds").size(), id);
             assertEquals(ran ? 2 : 0, row.path("hawserRounds").size(), id);
             assertEquals(ran, row.get("ratio").isNumber(), id);
+            assertEquals(ran ? 2 : 0, row.path("ratioRounds").size(), id);
         }
         for (String side : List.of("etcd", "hawser")) {
             JsonNode d = doc.get("details").get(side);
