@@ -486,8 +486,9 @@ final class CompareCommand implements Callable<Integer> {
         void finish(PrintWriter out) {
             if (rounds > 1) {
                 details.put("laterRounds", laterRounds);
-                for (String id : figures.keySet()) {
-                    List<Double> values = result().rounds(id);
+                for (Map.Entry<String, Map<Integer, Double>> e : figures.entrySet()) {
+                    String id = e.getKey();
+                    List<Double> values = List.copyOf(e.getValue().values());
                     log(out, name, String.format(Locale.ROOT, "%s: median %.2f over %d of %d rounds, %.2f to %.2f", id,
                             median(values), values.size(), rounds, Collections.min(values), Collections.max(values)));
                 }

@@ -32,7 +32,8 @@ class CompareIT {
         requireEtcd();
         Path json = dir.resolve("compare.json");
         BenchMainTest.Outcome o = BenchMainTest.run("compare", "--base-port", "27790",
-                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "3", "--rounds", "2", "--idle-seconds", "1",
+                "--work-dir", dir.resolve("data").toString(), "--warmup-seconds", "3", "--rounds", "2",
+                "--idle-seconds", "1",
                 "--workloads", "put-100,put-1-p50,watch", "--put-total", "300", "--latency-total", "30",
                 "--watchers", "20", "--watch-puts", "30", "--progress", "off", "--json", json.toString());
         assertEquals(0, o.code(), o.err() + o.out());
